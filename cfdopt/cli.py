@@ -1,0 +1,72 @@
+"""Command line: ``cfdopt <command> CASE [--set section.key=value ...] [--out DIR] [--quiet]``.
+
+The CLI only parses, loads the case and calls a command module in
+:mod:`cfdopt.commands`; library errors become a one-line message on stderr
+and a non-zero exit code (2 for bad input, 3 for a failed solve).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from cfdopt import __version__
+from cfdopt.errors import CfdoptError
+
+COMMANDS = ("check", "mesh", "solve", "gradient", "optimize", "plot", "snn")
+
+
+def _load_command(name: str):
+    try:
+        return importlib.import_module(f"cfdopt.commands.{name}")
+    except ModuleNotFoundError as err:
+        if err.name == f"cfdopt.commands.{name}":
+            return None
+        raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cfdopt",
+        description="Adjoint-based 2D airfoil shape optimization and spiking networks on case folders.",
+    )
+    parser.add_argument("--version", action="version", version=f"cfdopt {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        module = _load_command(name)
+        if module is None:
+            continue
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        p.add_argument("case", metavar="CASE", help="case folder holding case.toml")
+        p.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                       help="override a case-file value (repeatable), e.g. --set flow.mach=0.8")
+        p.add_argument("--out", type=Path, default=None, help="results folder (default: CASE/results)")
+        p.add_argument("--quiet", action="store_true", help="no progress lines")
+        if hasattr(module, "add_arguments"):
+            module.add_arguments(p)
+        p.set_defaults(module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from cfdopt.config import load_case
+
+    args = build_parser().parse_args(argv)
+    try:
+        cfg = load_case(args.case, args.overrides)
+        args.out = Path(args.out) if args.out is not None else cfg.case_dir / "results"
+        if getattr(args.module, "WRITES_RESULTS", True):
+            args.out.mkdir(parents=True, exist_ok=True)
+        return int(args.module.run(args, cfg) or 0)
+    except CfdoptError as err:
+        print(f"cfdopt {args.command}: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print(f"cfdopt {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,276 @@
+"""Case files: ``cases/<name>/case.toml`` loaded into frozen dataclasses.
+
+Every key, its type, default, bounds and meaning is declared once, in the
+section dataclasses below (``metadata``: ``doc``, ``choices``, ``gt``, ``ge``,
+``lt``, ``le``). ``docs/case-format.md`` is generated from them
+(``python scripts/gen_case_docs.py``) and a test keeps the two in step.
+
+Unknown sections or keys, wrong types and out-of-range values raise
+:class:`cfdopt.errors.ConfigError` naming the file, the key and what was
+expected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cfdopt.errors import ConfigError
+from cfdopt.snn.settings import SnnConfig
+
+CASE_FILE = "case.toml"
+
+
+def _key(default, doc, **checks):
+    return field(default=default, metadata=dict(doc=doc, **checks))
+
+
+@dataclass(frozen=True)
+class GeometryConfig:
+    """``[geometry]``: the baseline airfoil."""
+
+    airfoil: str = _key(
+        "naca0012",
+        'baseline airfoil: "naca0012" (classic, open trailing edge), "naca0012-sharp" (NASA TMR sharp '
+        'trailing edge, t/c 0.11894), "naca0012-closed" (closed trailing edge, -0.1036 x^4, ADODG case 1), '
+        '"naca4:XXXX" (any NACA 4-digit), or a Selig/Lednicer .dat path relative to the case folder',
+    )
+
+
+@dataclass(frozen=True)
+class MeshConfig:
+    """``[mesh]``: the structured C-grid."""
+
+    n_airfoil: int = _key(128, "cells around the airfoil surface (even)", ge=8)
+    n_wake: int = _key(32, "cells along each branch of the wake cut", ge=2)
+    n_normal: int = _key(48, "cells from the wall to the far field", ge=4)
+    farfield: float = _key(100.0, "far-field radius in chords", gt=2.0)
+    wall_spacing: float = _key(1e-3, "height of the first cell at the wall, chords (about 1e-6 for RANS)", gt=0.0, lt=0.5)
+    le_spacing: float | None = _key(None, "surface cell length at the leading edge, chords (default: from n_airfoil)", gt=0.0)
+    te_spacing: float | None = _key(None, "surface cell length at the trailing edge, chords (default: from n_airfoil)", gt=0.0)
+
+
+@dataclass(frozen=True)
+class FlowConfig:
+    """``[flow]``: physical model and free-stream conditions."""
+
+    model: str = _key("euler", "governing equations", choices=("euler", "rans-sa"))
+    mach: float = _key(0.5, "free-stream Mach number", gt=0.0, lt=5.0)
+    alpha: float = _key(0.0, "angle of attack, degrees", ge=-30.0, le=30.0)
+    reynolds: float = _key(6.5e6, "Reynolds number based on the chord (rans-sa only)", gt=0.0)
+    temperature: float = _key(288.15, "free-stream static temperature, K (Sutherland viscosity)", gt=0.0)
+    gamma: float = _key(1.4, "ratio of specific heats", gt=1.0, lt=2.0)
+    prandtl: float = _key(0.72, "laminar Prandtl number", gt=0.0)
+    prandtl_turbulent: float = _key(0.9, "turbulent Prandtl number", gt=0.0)
+
+
+@dataclass(frozen=True)
+class NumericsConfig:
+    """``[numerics]``: discretisation and solver settings."""
+
+    flux: str = _key("roe", "convective flux scheme", choices=("roe",))
+    reconstruction: str = _key("muscl", "face reconstruction", choices=("muscl", "first-order"))
+    limiter: str = _key("van-albada", "slope limiter for MUSCL", choices=("van-albada", "none"))
+    entropy_fix: float = _key(0.05, "Roe entropy-fix width as a fraction of the sound speed (smooth |lambda|)", gt=0.0, lt=1.0)
+    point_vortex: bool = _key(False, "point-vortex correction of the far-field state")
+    tolerance: float = _key(1e-10, "converged when the residual norm has dropped by this factor", gt=0.0, lt=1.0)
+    max_iterations: int = _key(100, "maximum Newton iterations", ge=1)
+    cfl_start: float = _key(10.0, "initial CFL number of the pseudo-transient continuation", gt=0.0)
+    cfl_max: float = _key(1e10, "CFL cap (large: pure Newton near convergence)", gt=0.0)
+    linear_solver: str = _key("direct", "linear solver for the Newton and adjoint systems", choices=("direct", "gmres"))
+    linear_tolerance: float = _key(1e-12, "relative tolerance of iterative linear solves", gt=0.0, lt=1.0)
+    sa_clip: str = _key("softplus", "treatment of the SA eddy-viscosity clip", choices=("softplus", "hard"))
+    sharpness: float = _key(50.0, "sharpness of softplus smoothing (units 1/variable)", gt=0.0)
+
+
+@dataclass(frozen=True)
+class DesignConfig:
+    """``[design]``: shape parametrization."""
+
+    parametrization: str = _key("hicks-henne", "shape parametrization", choices=("hicks-henne", "cst", "none"))
+    n_bumps: int = _key(8, "Hicks-Henne bumps per surface", ge=1)
+    bump_width: float = _key(3.0, "Hicks-Henne width exponent t (larger: narrower bumps)", gt=0.0)
+    cst_order: int = _key(6, "CST (Kulfan) Bernstein order per surface", ge=1, le=16)
+    bound: float = _key(0.01, "bound on each design variable (|d| <= bound), chords or CST weight units", gt=0.0)
+    alpha: bool = _key(False, "treat the angle of attack as a design variable (for a CL target)")
+
+
+@dataclass(frozen=True)
+class OptimizeConfig:
+    """``[optimize]``: objective, constraints and optimizer."""
+
+    objective: str = _key("cd", "objective to minimize", choices=("cd", "cl", "-cl", "cm", "l/d"))
+    method: str = _key("auto", "scipy method; auto: L-BFGS-B without constraints, SLSQP with", choices=("auto", "l-bfgs-b", "slsqp"))
+    max_iterations: int = _key(30, "maximum optimizer iterations", ge=1)
+    tolerance: float = _key(1e-8, "optimizer tolerance (ftol)", gt=0.0)
+    cl_target: float | None = _key(None, "lift constraint CL = target (needs design.alpha = true)")
+    cm_min: float | None = _key(None, "pitching-moment constraint CM >= value")
+    thickness_fraction: float | None = _key(None, "thickness >= fraction x baseline at the stations (1.0: not thinner)", gt=0.0)
+    thickness_stations: tuple[float, ...] = _key(
+        (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), "chordwise stations x/c of the thickness constraint"
+    )
+    area_fraction: float | None = _key(None, "cross-section area >= fraction x baseline", gt=0.0)
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole case: one dataclass per section, plus where it came from."""
+
+    geometry: GeometryConfig = field(default_factory=GeometryConfig)
+    mesh: MeshConfig = field(default_factory=MeshConfig)
+    flow: FlowConfig = field(default_factory=FlowConfig)
+    numerics: NumericsConfig = field(default_factory=NumericsConfig)
+    design: DesignConfig = field(default_factory=DesignConfig)
+    optimize: OptimizeConfig = field(default_factory=OptimizeConfig)
+    snn: SnnConfig = field(default_factory=SnnConfig)
+    case_dir: Path = Path(".")
+    source: Path = Path(CASE_FILE)
+
+
+SECTIONS: dict[str, type] = {
+    "geometry": GeometryConfig,
+    "mesh": MeshConfig,
+    "flow": FlowConfig,
+    "numerics": NumericsConfig,
+    "design": DesignConfig,
+    "optimize": OptimizeConfig,
+    "snn": SnnConfig,
+}
+
+
+def _type_name(tp) -> str:
+    return getattr(tp, "__name__", str(tp))
+
+
+def _convert(value, tp, where: str):
+    """Check ``value`` against annotation ``tp``; ints are accepted for floats, lists for tuples."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = [t for t in typing.get_args(tp) if t is not type(None)]
+        return _convert(value, options[0], where)
+    if origin is tuple:
+        (item, _) = typing.get_args(tp)
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list of {_type_name(item)}, got {value!r}")
+        return tuple(_convert(v, item, f"{where}[{k}]") for k, v in enumerate(value))
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if tp is bool and not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    if tp is int and isinstance(value, bool):
+        raise ConfigError(f"{where}: expected an integer, got {value!r}")
+    if not isinstance(value, tp):
+        raise ConfigError(f"{where}: expected {_type_name(tp)}, got {type(value).__name__} {value!r}")
+    return value
+
+
+_BOUNDS = {"gt": (lambda v, b: v > b, ">"), "ge": (lambda v, b: v >= b, ">="),
+           "lt": (lambda v, b: v < b, "<"), "le": (lambda v, b: v <= b, "<=")}
+
+
+def _check(value, meta, where: str) -> None:
+    if value is None:
+        return
+    choices = meta.get("choices")
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{where}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
+    for name, (ok, sym) in _BOUNDS.items():
+        if name in meta and not ok(value, meta[name]):
+            raise ConfigError(f"{where}: expected a value {sym} {meta[name]}, got {value!r}")
+
+
+def _build_section(cls, table: dict, source: Path, section: str):
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for key, value in table.items():
+        where = f"{source}: [{section}] {key}"
+        if key not in fields:
+            raise ConfigError(f"{source}: unknown key '{key}' in [{section}]; valid keys: {', '.join(fields)}")
+        value = _convert(value, hints[key], where)
+        _check(value, fields[key].metadata, where)
+        values[key] = value
+    try:
+        return cls(**values)
+    except ValueError as err:
+        raise ConfigError(f"{source}: [{section}] {err}") from err
+
+
+def parse_override(text: str) -> tuple[str, str, object]:
+    """``"section.key=value"`` -> (section, key, value), the value read as TOML (bare words as strings)."""
+    name, sep, raw = text.partition("=")
+    section, dot, key = name.strip().partition(".")
+    if not sep or not dot or not section or not key:
+        raise ConfigError(f"--set {text!r}: expected section.key=value, e.g. flow.mach=0.8")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return section, key.strip(), value
+
+
+def build_config(data: dict, source: Path, case_dir: Path) -> Config:
+    """Validate a parsed TOML document and build the :class:`Config`."""
+    sections = {}
+    for name, table in data.items():
+        if name not in SECTIONS:
+            raise ConfigError(f"{source}: unknown section [{name}]; valid sections: {', '.join(SECTIONS)}")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{source}: '{name}' must be a [section] table, got {table!r}")
+        sections[name] = _build_section(SECTIONS[name], table, source, name)
+    return Config(**sections, case_dir=case_dir, source=source)
+
+
+def load_case(case_dir: str | Path, overrides: typing.Iterable[str] = ()) -> Config:
+    """Read ``case_dir/case.toml``, apply ``--set`` overrides and validate.
+
+    Args:
+        case_dir: a case folder (or the path of its ``case.toml``).
+        overrides: ``"section.key=value"`` strings applied over the file.
+
+    Raises:
+        ConfigError: missing or malformed file, unknown section/key, wrong type or out-of-range value.
+    """
+    path = Path(case_dir)
+    if path.is_file():
+        path = path.parent
+    source = path / CASE_FILE
+    if not source.is_file():
+        raise ConfigError(f"{source}: no case file (a case folder holds case.toml)")
+    try:
+        data = tomllib.loads(source.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{source}: not valid TOML: {err}") from err
+    for text in overrides:
+        section, key, value = parse_override(text)
+        data.setdefault(section, {})[key] = value
+    return build_config(data, source, path)
+
+
+def config_to_dict(cfg: Config) -> dict:
+    """The resolved configuration as plain data (sections only), e.g. for printing or summary files."""
+    return {name: dataclasses.asdict(getattr(cfg, name)) for name in SECTIONS}
+
+
+def format_config(cfg: Config) -> str:
+    """TOML-like text of the resolved configuration, every key shown with its value."""
+    lines = [f"# resolved configuration of {cfg.source}"]
+    for name, values in config_to_dict(cfg).items():
+        lines.append(f"\n[{name}]")
+        for key, value in values.items():
+            lines.append(f"# {key} = (unset)" if value is None else f"{key} = {_toml_value(value)}")
+    return "\n".join(lines)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return repr(value)

@@ -1,0 +1,55 @@
+"""Markdown reference of every case-file key, generated from the section dataclasses in :mod:`cfdopt.config`."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+
+from cfdopt.config import SECTIONS, _toml_value
+
+_INTRO = """# Case file format (`case.toml`)
+
+A case is a folder `cases/<name>/` holding `case.toml` (and any airfoil `.dat` it names). Every section and
+key is optional; what is left out takes the default below. Unknown sections or keys, wrong types and values
+out of range are errors that name the file, the key and what was expected. Any key can be overridden on the
+command line: `cfdopt solve CASE --set flow.mach=0.8 --set mesh.n_normal=32`.
+`cfdopt check CASE` prints the resolved configuration.
+
+This page is generated from `cfdopt/config.py` (and `cfdopt/snn/settings.py`) by
+`python scripts/gen_case_docs.py`; a test fails when the two disagree.
+"""
+
+
+def _type(tp) -> str:
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        return f"list of {typing.get_args(tp)[0].__name__}"
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    if args:
+        return f"{args[0].__name__} (optional)"
+    return tp.__name__
+
+
+def _allowed(meta) -> str:
+    parts = []
+    if "choices" in meta:
+        parts.append(" / ".join(f"`{c}`" for c in meta["choices"]))
+    for key, sym in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
+        if key in meta:
+            parts.append(f"{sym} {meta[key]}")
+    return ", ".join(parts)
+
+
+def case_format_markdown() -> str:
+    """The whole reference page as Markdown."""
+    out = [_INTRO]
+    for name, cls in SECTIONS.items():
+        hints = typing.get_type_hints(cls)
+        out.append(f"\n## `[{name}]`\n\n{(cls.__doc__ or '').strip()}\n")
+        out.append("| key | type | default | allowed | meaning |")
+        out.append("|---|---|---|---|---|")
+        for f in dataclasses.fields(cls):
+            default = "unset" if f.default is None else f"`{_toml_value(f.default)}`"
+            doc = f.metadata.get("doc", "").replace("|", "\\|")
+            out.append(f"| `{f.name}` | {_type(hints[f.name])} | {default} | {_allowed(f.metadata)} | {doc} |")
+    return "\n".join(out) + "\n"
