@@ -36,7 +36,7 @@ class GeometryConfig:
     airfoil: str = _key(
         "naca0012",
         'baseline airfoil: "naca0012" (classic, open trailing edge), "naca0012-sharp" (NASA TMR sharp '
-        'trailing edge, t/c 0.11894), "naca0012-closed" (closed trailing edge, -0.1036 x^4, ADODG case 1), '
+        'trailing edge, t/c 0.11897), "naca0012-closed" (closed trailing edge, -0.1036 x^4, ADODG case 1), '
         '"naca4:XXXX" (any NACA 4-digit), or a Selig/Lednicer .dat path relative to the case folder',
     )
 

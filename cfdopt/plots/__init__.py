@@ -1,0 +1,1 @@
+"""Matplotlib figures (the only package that imports matplotlib)."""
