@@ -38,7 +38,7 @@ class SnnConfig:
     detach_reset: bool = _f(True, "stop the gradient through the reset term (Zenke & Vogels 2021)")
     refractory: int = _f(0, "absolute refractory period in steps (0: none)", ge=0)
     tau_mem_ms: float = _f(10.0, "membrane time constant in ms", gt=0.0)
-    tau_syn_ms: float | None = _f(5.0, "synaptic current time constant in ms (unset: no current synapse)", gt=0.0)
+    tau_syn_ms: float = _f(5.0, "synaptic current time constant in ms (0: no current synapse, input enters the membrane)", ge=0.0)
     tau_out_ms: float = _f(20.0, "readout membrane time constant in ms", gt=0.0)
     tau_adapt_ms: float = _f(100.0, "ALIF threshold adaptation time constant in ms", gt=0.0)
     adapt_strength: float = _f(0.2, "ALIF threshold increase per spike, in units of the threshold", ge=0.0)
@@ -53,7 +53,7 @@ class SnnConfig:
     rate_upper_hz: float = _f(100.0, "upper bound on the mean hidden firing rate in Hz (metabolic cost)", gt=0.0)
     reg_lower: float = _f(0.0, "weight of the per-neuron lower-rate penalty", ge=0.0)
     reg_upper: float = _f(0.0, "weight of the population upper-rate penalty", ge=0.0)
-    init_scale: float = _f(1.0, "input weights ~ N(0, (init_scale * threshold / (PSP area * sqrt(fan_in)))^2), dimensionless", gt=0.0)
+    init_scale: float = _f(3.0, "input weights ~ N(0, (init_scale * threshold / (PSP area * sqrt(fan_in)))^2), dimensionless", gt=0.0)
     epochs: int = _f(30, "training epochs", ge=1)
     batch_size: int = _f(64, "mini-batch size", ge=1)
     learning_rate: float = _f(2e-3, "Adam learning rate", gt=0.0)
@@ -65,7 +65,7 @@ class SnnConfig:
     samples_per_class: int = _f(1000, "randman and race: samples per class", ge=1)
     randman_alpha: float = _f(2.0, "randman: spectral decay exponent (larger: smoother manifolds)", gt=0.0)
     step_frac: float = _f(0.5, "randman and digits: input spikes fall in the first step_frac * n_steps steps", gt=0.0, le=1.0)
-    race_gap: float = _f(0.05, "race: smallest difference between the two input currents (threshold units)", ge=0.0, lt=1.0)
+    race_gap: float = _f(0.1, "race: smallest difference between the two input currents (both drawn from U(0, 1), dimensionless)", ge=0.0, lt=1.0)
 
     def __post_init__(self):
         for f in fields(self):

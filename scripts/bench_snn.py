@@ -1,0 +1,139 @@
+"""Benchmark one surrogate-gradient training step of cfdopt.snn (and snnTorch if installed).
+
+Network: 700 Bernoulli inputs (p = 0.05 per step) -> 256 LIF (reset by
+subtraction, detached; tau_mem 10 ms at dt 1 ms, i.e. beta = 0.905) -> 20
+leaky-integrator readouts; 100 steps, batch 128, fast-sigmoid surrogate with
+slope 25, float32, cross-entropy on the max over time, Adam. Reports the
+median wall time of one step (forward, backward, Adam update) over
+``--repeats`` steps after warm-up, and the peak resident memory of the
+process (``resource.getrusage``, which includes everything loaded so far).
+
+Usage: python scripts/bench_snn.py [--repeats 30] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import time
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def bench_cfdopt(x_np, y_np, n_hidden, n_out, repeats):
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    import cfdopt  # noqa: F401  (enables x64; everything below is explicitly float32)
+    from cfdopt.snn import losses
+    from cfdopt.snn.network import SnnModel, forward, init_params
+    from cfdopt.snn.neurons import LifParams
+
+    hidden = LifParams(tau_mem=10.0, reset="subtract", detach_reset=True, surrogate="fast_sigmoid", slope=25.0)
+    model = SnnModel(x_np.shape[2], n_hidden, n_out, hidden, output=LifParams(tau_mem=20.0))
+    params = init_params(jax.random.PRNGKey(0), model, jnp.float32)
+    opt = optax.adam(1e-3)
+    state = opt.init(params)
+
+    @jax.jit
+    def step(params, state, x, y):
+        loss, grads = jax.value_and_grad(lambda p: losses.max_over_time_ce(forward(p, model, x).out, y))(params)
+        updates, state = opt.update(grads, state, params)
+        return optax.apply_updates(params, updates), state, loss
+
+    x, y = jnp.asarray(x_np, jnp.float32), jnp.asarray(y_np)
+    t0 = time.perf_counter()
+    params, state, loss = step(params, state, x, y)
+    loss.block_until_ready()
+    compile_s = time.perf_counter() - t0
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        params, state, loss = step(params, state, x, y)
+        loss.block_until_ready()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), min(times), compile_s, float(loss)
+
+
+def bench_snntorch(x_np, y_np, n_hidden, n_out, repeats):
+    import torch
+    import snntorch as snn
+    from snntorch import surrogate
+
+    beta = float(__import__("math").exp(-0.1))
+    grad = surrogate.fast_sigmoid(slope=25)
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = torch.nn.Linear(x_np.shape[2], n_hidden, bias=False)
+            self.lif = snn.Leaky(beta=beta, spike_grad=grad, reset_mechanism="subtract")
+            self.fc2 = torch.nn.Linear(n_hidden, n_out, bias=False)
+            self.out = snn.Leaky(beta=float(__import__("math").exp(-0.05)), reset_mechanism="none")
+
+        def forward(self, x):
+            mem1, mem2 = self.lif.init_leaky(), self.out.init_leaky()
+            cur = self.fc1(x)
+            rec = []
+            for t in range(x.shape[0]):
+                spk, mem1 = self.lif(cur[t], mem1)
+                _, mem2 = self.out(self.fc2(spk), mem2)
+                rec.append(mem2)
+            return torch.stack(rec)
+
+    net = Net()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    x, y = torch.tensor(x_np), torch.tensor(y_np, dtype=torch.long)
+    times = []
+    for k in range(repeats + 2):
+        t0 = time.perf_counter()
+        out = net(x)
+        loss = torch.nn.functional.cross_entropy(out.max(dim=0).values, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if k >= 2:
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times), min(times)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--batch", type=int, default=128)
+    args = parser.parse_args(argv)
+    import numpy as np
+
+    n_in, n_hidden, n_out = 700, 256, 20
+    rng = np.random.default_rng(0)
+    x = (rng.random((args.steps, args.batch, n_in)) < 0.05).astype(np.float32)
+    y = rng.integers(0, n_out, args.batch)
+    print(f"# {n_in} -> {n_hidden} LIF -> {n_out} readout, {args.steps} steps, batch {args.batch}, "
+          f"p = 0.05, fast sigmoid k = 25, float32, Adam; {os.cpu_count()} CPU cores")
+    med, best, comp, loss = bench_cfdopt(x, y, n_hidden, n_out, args.repeats)
+    rows = [("cfdopt.snn (JAX)", med, best, f"compile {comp:.1f} s, loss {loss:.3f}")]
+    peak_jax = _peak_mib()
+    try:
+        t_med, t_best = bench_snntorch(x, y, n_hidden, n_out, args.repeats)
+        rows.append(("snnTorch", t_med, t_best, f"ratio snnTorch / cfdopt = {t_med / med:.2f}"))
+    except ImportError as err:
+        rows.append(("snnTorch", None, None, f"not installed ({err.name}); skipped"))
+    print(f"{'implementation':<18} {'median ms/step':>15} {'best ms/step':>13}  notes")
+    for name, m, b, note in rows:
+        ms = f"{1e3 * m:15.1f} {1e3 * b:13.1f}" if m is not None else f"{'-':>15} {'-':>13}"
+        print(f"{name:<18} {ms}  {note}")
+    print(f"peak resident memory after cfdopt run: {peak_jax:.0f} MiB; at exit: {_peak_mib():.0f} MiB")
+    target = 0.060
+    print(f"target <= {1e3 * target:.0f} ms/step: {'met' if med <= target else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
