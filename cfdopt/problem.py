@@ -1,0 +1,188 @@
+"""One aerodynamic case as a pure data flow: design -> surface -> mesh -> flow -> J, with adjoint gradients.
+
+``AeroProblem(cfg)`` builds the baseline surface (re-sampled to the mesh's
+``n_airfoil`` cells), the baseline C-grid and the design space once; then
+
+- :meth:`AeroProblem.evaluate` deforms the grid (refusing folded cells),
+  converges the flow (warm-started from the previous state) and returns the
+  force coefficients;
+- :meth:`AeroProblem.gradient` gives ``dJ/d(design)`` by the discrete
+  adjoint (:mod:`cfdopt.adjoint`) for any objective ``J(CL, CD, CM)``, plus
+  ``dJ/dMach`` and ``dJ/dalpha``.
+
+The only mutable state is the warm-start cache of the last converged flow,
+which changes cost, not results.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from cfdopt.adjoint import AdjointResult, make_adjoint, pull_back
+from cfdopt.design import DesignSpace, design_space
+from cfdopt.errors import SolveError
+from cfdopt.flow.forces import force_coefficients
+from cfdopt.flow.residual import Numerics, make_residual
+from cfdopt.flow.state import FlowConditions
+from cfdopt.geometry import close_trailing_edge, is_closed, load_airfoil, resample_surface
+from cfdopt.mesh import CGrid, cgrid_from_config, check_deformation, deform
+from cfdopt.solver import SolveResult, SolverSettings, final_jacobian, solve_flow
+
+OBJECTIVES: dict[str, Callable[[dict], jax.Array]] = {
+    "cd": lambda c: c["cd"],
+    "cl": lambda c: c["cl"],
+    "-cl": lambda c: -c["cl"],
+    "cm": lambda c: c["cm"],
+    "l/d": lambda c: c["cl"] / c["cd"],
+}
+"""Objective names -> function of the coefficient dict ``{"cl", "cd", "cm"}``."""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A converged design point.
+
+    Attributes:
+        design: the design vector (NumPy float64).
+        grid: the deformed grid.
+        flow: the flow conditions (alpha may be a design variable).
+        solve: the flow solver's result (state ``solve.U``, history).
+        coefficients: ``{"cl", "cd", "cm"}`` as floats.
+    """
+
+    design: np.ndarray
+    grid: CGrid
+    flow: FlowConditions
+    solve: SolveResult
+    coefficients: dict
+
+
+@dataclass(frozen=True)
+class Gradient:
+    """``dJ/d(design)`` of one objective, with its parts.
+
+    Attributes:
+        name: objective name.
+        value: ``J``.
+        design: ``(n_vars,)`` gradient with respect to the design vector.
+        mach, alpha: ``dJ/dMach`` and ``dJ/dalpha`` (per degree) at fixed shape.
+        adjoint: the :class:`cfdopt.adjoint.AdjointResult` (linear residual, timing).
+    """
+
+    name: str
+    value: float
+    design: np.ndarray
+    mach: float
+    alpha: float
+    adjoint: AdjointResult
+
+
+@functools.lru_cache(maxsize=32)
+def adjoint_for(residual: Callable, name: str) -> Callable:
+    """The adjoint of objective ``name`` for one residual, built (and compiled) once per process."""
+    if name not in OBJECTIVES:
+        raise ValueError(f"unknown objective {name!r}; valid: {', '.join(OBJECTIVES)}")
+    fn = OBJECTIVES[name]
+    return make_adjoint(residual, lambda U, grid, flow: fn(force_coefficients(U, grid, flow)))
+
+
+def baseline_surface(cfg) -> np.ndarray:
+    """The case's airfoil, trailing edge closed, re-sampled to ``mesh.n_airfoil`` cells (Selig order)."""
+    surface = load_airfoil(cfg.geometry.airfoil, cfg.case_dir)
+    if not is_closed(surface):
+        surface = close_trailing_edge(surface)
+    m = cfg.mesh
+    return np.asarray(resample_surface(surface, m.n_airfoil, le_spacing=m.le_spacing, te_spacing=m.te_spacing))
+
+
+class AeroProblem:
+    """The design -> objective map of a case, with warm-started solves and adjoint gradients."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        surface = baseline_surface(cfg)
+        self.grid0 = cgrid_from_config(surface, cfg.mesh)
+        self.space: DesignSpace = design_space(cfg.design, surface, cfg.flow.alpha)
+        self.numerics = Numerics.from_config(cfg.numerics)
+        self.settings = SolverSettings.from_config(cfg.numerics)
+        self.mach = float(cfg.flow.mach)
+        self.gamma = float(cfg.flow.gamma)
+        self.residual = make_residual(self.numerics)
+        self._warm: np.ndarray | None = None
+
+    def geometry(self, d):
+        """``(grid, flow)`` of design ``d``: pure JAX, differentiable in ``d``."""
+        grid = deform(self.grid0, self.space.wall(d))
+        flow = FlowConditions(mach=self.mach, alpha=self.space.alpha(d), gamma=self.gamma)
+        return grid, flow
+
+    def evaluate(self, d, callback=None, warm_start: bool = True) -> Evaluation:
+        """Deform, check and solve at design ``d``.
+
+        Raises:
+            MeshError: the deformation would fold a cell (nothing is solved).
+            SolveError: the flow did not converge (from the warm start nor from the free stream).
+        """
+        d = np.asarray(d, dtype=np.float64)
+        grid, flow = self.geometry(jnp.asarray(d))
+        check_deformation(grid)
+        flow = FlowConditions(mach=self.mach, alpha=float(flow.alpha), gamma=self.gamma)
+        starts = [self._warm, None] if (warm_start and self._warm is not None) else [None]
+        result = None
+        for U0 in starts:
+            result = solve_flow(grid, flow, self.numerics, self.settings, U0=U0, callback=callback)
+            if result.converged:
+                break
+        if not result.converged:
+            raise SolveError(f"flow solve failed: {result.message}", history=result.history)
+        self._warm = result.U
+        return Evaluation(d, grid, flow, result, dict(result.coefficients))
+
+    @property
+    def warm_state(self) -> np.ndarray | None:
+        """The flow state the next solve starts from (the last converged one), or ``None`` (free stream)."""
+        return self._warm
+
+    @warm_state.setter
+    def warm_state(self, U) -> None:
+        self._warm = None if U is None else np.asarray(U, dtype=np.float64)
+
+    def gradients(self, ev: Evaluation, names) -> dict[str, Gradient]:
+        """Adjoint gradients of several objectives at one converged point (one LU, one solve each)."""
+        U = jnp.asarray(ev.solve.U)
+        _, fact = final_jacobian(U, ev.grid, ev.flow, self.numerics)
+        out = {}
+        d = jnp.asarray(ev.design)
+        flow_d = lambda dd: self.geometry(dd)  # noqa: E731
+        for name in names:
+            res = adjoint_for(self.residual, name)(U, ev.grid, ev.flow, lambda b: fact.solve(b, trans="T"))
+            g = pull_back(flow_d, d, (res.grad_nodes, res.grad_flow))
+            out[name] = Gradient(
+                name=name,
+                value=res.value,
+                design=np.asarray(g, dtype=np.float64),
+                mach=float(res.grad_flow.mach),
+                alpha=float(res.grad_flow.alpha),
+                adjoint=res,
+            )
+        return out
+
+    def value_and_grad(self, d, objective: str = "cd", callback=None) -> tuple[float, np.ndarray]:
+        """``(J, dJ/dd)`` for an optimizer: one warm-started solve and one adjoint solve."""
+        ev = self.evaluate(d, callback=callback)
+        g = self.gradients(ev, [objective])[objective]
+        return g.value, g.design
+
+
+def timed(fn, *args, **kwargs):
+    """``(result, seconds)`` of one call."""
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0
