@@ -84,9 +84,11 @@ def test_case_format_doc_is_current():
 
 
 def test_cli_check_prints_resolved_config(capsys):
-    assert cli.main(["check", str(ROOT / "cases" / "quickstart"), "--set", "flow.mach=0.7"]) == 0
+    args = ["check", str(ROOT / "cases" / "quickstart"), "--set", "flow.mach=0.7", "--set", "mesh.n_airfoil=96"]
+    assert cli.main(args) == 0
     out = capsys.readouterr().out
     assert "[flow]" in out and "mach = 0.7" in out and "n_airfoil = 96" in out
+    assert "prandtl_turbulent = 0.9" in out  # defaults are filled in
 
 
 def test_cli_bad_input_one_line_exit_2(tmp_path, capsys):

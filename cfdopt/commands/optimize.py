@@ -1,0 +1,161 @@
+"""``cfdopt optimize CASE``: adjoint shape optimization; history, design folders, figures, summary, resume."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+HELP = ("optimize the airfoil shape (adjoint gradients, L-BFGS-B or SLSQP); write history.csv, designs/, "
+        "summary.json, solution.vtu, convergence.png, shape.png, cp.png")
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an interrupted run from OUT/checkpoint.npz without repeating finished work")
+    parser.add_argument("--exaggerate", type=float, default=1.0, metavar="FACTOR",
+                        help="thickness exaggeration of shape.png (default 1: true shape)")
+
+
+def format_row(row: dict) -> str:
+    """One progress line: iteration, objective, CL, CD, CM, |grad|, violation, time."""
+    tag = "  (from checkpoint)" if row.get("replayed") else ""
+    failed = f"  {int(row['failed'])} failed" if row.get("failed") else ""
+    return (f"iter {int(row['iteration']):3d}  obj {row['objective']:+.6e}  CL {row['cl']:+.5f}  CD {row['cd']:.6f}  "
+            f"CM {row['cm']:+.5f}  |grad| {row['grad_norm']:.2e}  viol {row['violation']:.1e}  "
+            f"time {row['flow_s'] + row['adjoint_s']:6.1f} s{failed}{tag}")
+
+
+def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=None, exaggerate: float = 1.0,
+                  problem=None) -> dict:
+    """Run the case's optimization into ``out``; returns the summary written to ``out/summary.json``.
+
+    Args:
+        cfg: the case (:func:`cfdopt.config.load_case`).
+        out: results folder (exists).
+        resume: replay ``out/checkpoint.npz`` and continue.
+        progress: called with each iteration's history row.
+        on_event: called with a dict for each failed (backed-off) evaluation.
+        exaggerate: thickness exaggeration of ``shape.png``.
+        problem: an :class:`cfdopt.problem.AeroProblem` of ``cfg`` to reuse (its compiled
+            functions); default a new one.
+    """
+    from cfdopt.checkpoint import CHECKPOINT, Checkpoint, ResultsWriter, fingerprint
+    from cfdopt.optimize import build_constraints, run_optimization, violation
+    from cfdopt.problem import AeroProblem
+
+    t0 = time.perf_counter()
+    out = Path(out)
+    problem = AeroProblem(cfg) if problem is None else problem
+    ckpt = Checkpoint(out / CHECKPOINT, fingerprint(cfg))
+    cached, warm = ckpt.load() if resume else ([], None)
+    # a run starts from the free stream, a resumed one from the warm start the interrupted run would have used
+    # next: the sequence of solves, hence the final design, is then the same bit for bit
+    problem.warm_state = warm
+    constraints = build_constraints(cfg.optimize, problem.space)
+    writer = ResultsWriter(out, problem.space, constraints.names, fresh=not resume)
+    if not resume:
+        ckpt.points = []
+
+    def on_point(point):
+        ckpt.save(point, problem.warm_state)
+
+    def event(e):
+        writer.event(e)
+        if on_event is not None:
+            on_event(e)
+
+    result = run_optimization(problem, cfg.optimize, cached=cached, on_point=on_point, on_event=event,
+                              on_iteration=writer.iteration, progress=progress)
+    final, base = result.final, result.baseline
+    ev = problem.evaluate(final.design)
+    summary = dict(
+        case=str(cfg.case_dir), objective=cfg.optimize.objective, method=result.method, message=result.message,
+        success=result.success, iterations=result.iterations, evaluations=result.evaluations,
+        failed_evaluations=result.failed, replayed_evaluations=len(cached),
+        baseline=dict(cl=base.coefficients["cl"], cd=base.coefficients["cd"], cm=base.coefficients["cm"],
+                      objective=base.objective, alpha=base.alpha,
+                      constraints=dict(zip(constraints.names, base.cons.tolist()))),
+        final=dict(cl=final.coefficients["cl"], cd=final.coefficients["cd"], cm=final.coefficients["cm"],
+                   objective=final.objective, alpha=final.alpha, violation=violation(final, constraints),
+                   constraints=dict(zip(constraints.names, final.cons.tolist())),
+                   design=dict(zip(problem.space.names, final.design.tolist()))),
+        cd_reduction_percent=100.0 * (1.0 - final.coefficients["cd"] / base.coefficients["cd"]),
+        objective_reduction_percent=100.0 * (1.0 - final.objective / base.objective) if base.objective else None,
+        flow_time_s=float(sum(r["flow_s"] for r in result.history)),
+        adjoint_time_s=float(sum(r["adjoint_s"] for r in result.history)),
+        mesh=[problem.grid0.ni, problem.grid0.nj], mach=cfg.flow.mach,
+    )
+    _write_final(out, problem, final, ev, writer, summary)
+    summary["wall_time_s"] = time.perf_counter() - t0
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    draw_figures(out, cfg.optimize.objective, exaggerate)
+    return summary
+
+
+def _write_final(out: Path, problem, final, ev, writer, summary) -> None:
+    from cfdopt.commands.solve import write_outputs
+
+    folder = out / "designs" / "final"
+    writer.write_design(folder, final, dict(evaluation=final.index))
+    flow_summary = dict(cl=ev.coefficients["cl"], cd=ev.coefficients["cd"])
+    write_outputs(folder, ev.grid, ev.flow, ev.solve, flow_summary)
+    shutil.copyfile(folder / "solution.vtu", out / "solution.vtu")
+
+
+def _load_design(folder: Path):
+    surface = np.loadtxt(folder / "airfoil.dat", skiprows=1)
+    cp_path = folder / "surface.csv"
+    cp = np.loadtxt(cp_path, delimiter=",", skiprows=1) if cp_path.is_file() else None
+    return surface, cp
+
+
+def draw_figures(out: Path, objective: str = "cd", exaggerate: float = 1.0) -> list[Path]:
+    """convergence.png, shape.png and cp.png from ``history.csv`` and ``designs/`` (no solving)."""
+    from cfdopt.checkpoint import read_history
+    from cfdopt.errors import CfdoptError
+    from cfdopt.plots.optimize import plot_cp_comparison, plot_optimization_convergence, plot_shapes
+
+    out = Path(out)
+    history = out / "history.csv"
+    if not history.is_file():
+        raise CfdoptError(f"{history}: no optimization history (run cfdopt optimize first)")
+    rows = read_history(history)
+    designs = sorted(p for p in (out / "designs").glob("[0-9][0-9][0-9][0-9]") if p.is_dir())
+    final_dir = out / "designs" / "final"
+    last = final_dir if (final_dir / "airfoil.dat").is_file() else designs[-1]
+    base_xy, base_cp = _load_design(designs[0])
+    opt_xy, opt_cp = _load_design(last)
+    first, end = rows[0], rows[-1]
+    title = f"{objective}: {first['objective']:.6g} -> {end['objective']:.6g} in {int(end['iteration'])} iterations"
+    paths = [out / "convergence.png", out / "shape.png", out / "cp.png"]
+    plot_optimization_convergence(rows, paths[0], objective, title)
+    plot_shapes(base_xy, opt_xy, paths[1], exaggerate, title)
+    if base_cp is not None and opt_cp is not None:
+        plot_cp_comparison(base_cp, opt_cp, paths[2],
+                           f"CD {first['cd']:.5f} -> {end['cd']:.5f}, CL {first['cl']:.4f} -> {end['cl']:.4f}")
+    return paths
+
+
+def run(args, cfg) -> int:
+    if cfg.flow.model != "euler":
+        from cfdopt.errors import ConfigError
+
+        raise ConfigError(f"{cfg.source}: [flow] model = {cfg.flow.model!r} is not available yet (only 'euler')")
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
+    say(f"optimizing {cfg.geometry.airfoil} at M {cfg.flow.mach:g}, alpha {cfg.flow.alpha:g} deg: minimize "
+        f"{cfg.optimize.objective}, {cfg.design.parametrization}, up to {cfg.optimize.max_iterations} iterations"
+        + (" (resuming)" if args.resume else ""))
+    summary = optimize_case(cfg, args.out, resume=args.resume, progress=lambda r: say(format_row(r)),
+                            on_event=lambda e: say(f"  evaluation {e['evaluation']}: step backed off ({e['message']})"),
+                            exaggerate=args.exaggerate)
+    b, f = summary["baseline"], summary["final"]
+    say(f"{summary['message']}")
+    say(f"CD {b['cd']:.6f} -> {f['cd']:.6f} ({summary['cd_reduction_percent']:+.1f}% reduction), CL {b['cl']:.5f} -> "
+        f"{f['cl']:.5f}, CM {b['cm']:+.5f} -> {f['cm']:+.5f}, max violation {f['violation']:.1e}; "
+        f"{summary['iterations']} iterations, {summary['evaluations']} evaluations, "
+        f"{summary['wall_time_s']:.0f} s; results in {args.out}")
+    return 0

@@ -1,0 +1,402 @@
+"""Shape optimization with scipy: the one adapter between the JAX problem and ``scipy.optimize.minimize``.
+
+Everything above this module is JAX; here alone the design vector becomes a
+float64 NumPy vector ``x`` for scipy, scaled so every variable is O(1):
+
+    x = d / s,   s_k = design.bound (shape variables),  s_alpha = 1 degree,
+
+and the objective by the norm of its baseline gradient in those variables,
+``f = J / ||dJ/dx(x_0)||``, so the first step of either method (steepest
+descent with a unit Hessian) moves the design by about one bound, and scipy's
+tolerances mean the same thing for any case.
+
+Constraints (all ``c(x) >= 0`` or ``c(x) = 0``, scipy's SLSQP convention):
+
+- thickness at stations: ``t_k(d) / t_k(0) - thickness_fraction >= 0``,
+  ``t`` the vertical distance between the surfaces at ``x/c``
+  (:func:`cfdopt.geometry.thickness_at`);
+- area: ``A(d) / A(0) - area_fraction >= 0``;
+- lift: ``CL - cl_target = 0`` (needs ``design.alpha = true``);
+- moment: ``CM - cm_min >= 0``.
+
+Geometric constraints are JAX functions of ``d`` differentiated by forward
+mode; aerodynamic ones get their gradients from the discrete adjoint, so every
+constraint gradient is exact. L-BFGS-B (bounds only) is the default; SLSQP is
+used when the case has general constraints.
+
+Every evaluation computes the objective, its gradient and all constraints with
+their Jacobians together and is stored as a :class:`Point`; scipy's separate
+calls for ``f``, ``g`` and ``c`` at one ``x`` hit that cache. A refused mesh
+deformation or a failed flow/adjoint solve becomes a *failed point*: the
+objective is set above every value seen so far and the gradient is the last
+good one, so the line search of either method shrinks the step; the event goes
+to ``on_event`` and the run continues. With a :class:`cfdopt.checkpoint.Checkpoint`
+the cache is saved after every evaluation, and a resumed run replays the same
+deterministic scipy sequence from it, evaluating only what was never computed.
+
+References:
+    Byrd, Lu, Nocedal & Zhu (1995), A limited memory algorithm for bound
+    constrained optimization, SIAM J. Sci. Comput. 16(5), 1190-1208.
+    Kraft (1988), A software package for sequential quadratic programming,
+    DFVLR-FB 88-28.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import scipy.optimize
+
+from cfdopt.errors import CfdoptError, ConfigError, MeshError, SolveError
+from cfdopt.flow.forces import surface_cp
+from cfdopt.geometry import area, thickness_at
+
+FAIL_MARGIN = 1.0
+"""A failed point's scaled objective is the worst good value seen plus this (a unit step's worth of descent)."""
+
+
+@dataclass(frozen=True)
+class Point:
+    """One evaluated design (good or failed), everything scipy may ask for at it.
+
+    Attributes:
+        index: evaluation number (0 is the baseline).
+        x: ``(n,)`` scaled design seen by scipy.
+        design: ``(n,)`` design vector ``d = s * x``.
+        ok: False for a failed point (mesh refused, solve failed).
+        f: scaled objective; ``grad``: ``(n,)`` ``df/dx``.
+        cons: ``(m,)`` constraint values; ``cons_jac``: ``(m, n)`` ``dc/dx``.
+        objective: unscaled ``J``; coefficients: ``{"cl", "cd", "cm"}``; alpha: degrees.
+        surface: ``(n_airfoil, 3)`` wall-face ``x, y, Cp`` (empty for a failed point).
+        flow_s, adjoint_s: wall time of the flow solve and of the adjoint solves.
+        message: why a point failed ("" when ok).
+        f_scale: ``J / f`` (set by the baseline, the same for every point of a run).
+    """
+
+    index: int
+    x: np.ndarray
+    design: np.ndarray
+    ok: bool
+    f: float
+    grad: np.ndarray
+    cons: np.ndarray
+    cons_jac: np.ndarray
+    objective: float
+    coefficients: dict
+    alpha: float
+    surface: np.ndarray
+    flow_s: float = 0.0
+    adjoint_s: float = 0.0
+    message: str = ""
+    f_scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class ConstraintSet:
+    """The case's constraints, flattened.
+
+    Attributes:
+        names: one label per component (e.g. ``"thickness@0.300"``, ``"cl"``).
+        equality: ``(m,)`` bool, True for ``c = 0`` components.
+        geometric: ``d -> (m_geo,)`` JAX function (the first ``m_geo`` components).
+        aero: ``(name, objective, offset)`` triples: component ``= objective - offset``.
+    """
+
+    names: tuple[str, ...]
+    equality: np.ndarray
+    geometric: Callable | None
+    n_geometric: int
+    aero: tuple[tuple[str, str, float], ...] = ()
+
+    @property
+    def size(self) -> int:
+        return len(self.names)
+
+
+@dataclass(frozen=True)
+class OptimizationResult:
+    """Outcome of :func:`run_optimization`.
+
+    Attributes:
+        baseline, final: the baseline point and the final (scipy's) point.
+        iterations: optimizer iterations; evaluations: points evaluated (cached ones included).
+        failed: failed points; method: scipy method; message: scipy's message; success: scipy's flag.
+        history: one row (dict) per iteration, iteration 0 the baseline.
+        constraint_names: labels of ``Point.cons``.
+    """
+
+    baseline: Point
+    final: Point
+    iterations: int
+    evaluations: int
+    failed: int
+    method: str
+    message: str
+    success: bool
+    history: list = field(default_factory=list)
+    constraint_names: tuple = ()
+
+
+def build_constraints(opt_cfg, space) -> ConstraintSet:
+    """Constraint components of an ``[optimize]`` section on a design space."""
+    base = jnp.asarray(space.surface(space.initial()))
+    parts, names = [], []
+    if opt_cfg.thickness_fraction is not None:
+        stations = jnp.asarray(opt_cfg.thickness_stations, dtype=jnp.float64)
+        t0 = thickness_at(base, stations)
+        if not bool(jnp.all(jnp.isfinite(t0) & (t0 > 0))):
+            raise ConfigError(f"[optimize] thickness_stations {opt_cfg.thickness_stations}: every station must "
+                              "lie strictly inside the chord where the baseline has positive thickness")
+        frac = opt_cfg.thickness_fraction
+        parts.append(lambda d: thickness_at(space.surface(d), stations) / t0 - frac)
+        names += [f"thickness@{float(s):.3f}" for s in opt_cfg.thickness_stations]
+    if opt_cfg.area_fraction is not None:
+        a0 = area(base)
+        frac_a = opt_cfg.area_fraction
+        parts.append(lambda d: jnp.atleast_1d(area(space.surface(d)) / a0 - frac_a))
+        names.append("area")
+    n_geo = len(names)
+    geometric = (lambda d: jnp.concatenate([p(d) for p in parts])) if parts else None
+    aero, equality = [], [False] * n_geo
+    if opt_cfg.cl_target is not None:
+        if not space.has_alpha:
+            raise ConfigError("[optimize] cl_target needs [design] alpha = true (alpha as a design variable)")
+        aero.append(("cl", "cl", float(opt_cfg.cl_target)))
+        names.append("cl")
+        equality.append(True)
+    if opt_cfg.cm_min is not None:
+        aero.append(("cm", "cm", float(opt_cfg.cm_min)))
+        names.append("cm")
+        equality.append(False)
+    return ConstraintSet(tuple(names), np.array(equality, dtype=bool), geometric, n_geo, tuple(aero))
+
+
+def choose_method(opt_cfg, constraints: ConstraintSet) -> str:
+    """``"L-BFGS-B"`` for bounds only, ``"SLSQP"`` with general constraints (``method = "auto"``)."""
+    if opt_cfg.method == "l-bfgs-b":
+        if constraints.size:
+            raise ConfigError(f"[optimize] method = 'l-bfgs-b' handles bounds only; the case has constraints "
+                              f"({', '.join(constraints.names)}): use 'slsqp' or 'auto'")
+        return "L-BFGS-B"
+    if opt_cfg.method == "slsqp" or constraints.size:
+        return "SLSQP"
+    return "L-BFGS-B"
+
+
+def violation(point: Point, constraints: ConstraintSet) -> float:
+    """Largest constraint violation (scaled units: fractions of the baseline thickness/area, CL, CM)."""
+    if constraints.size == 0:
+        return 0.0
+    c = point.cons
+    viol = np.where(constraints.equality, np.abs(c), np.maximum(-c, 0.0))
+    return float(np.max(viol))
+
+
+def projected_gradient_norm(point: Point, lower: np.ndarray, upper: np.ndarray) -> float:
+    """``||P(grad f)||`` in scaled variables: components pushing out of an active bound are dropped."""
+    g = point.grad.copy()
+    tol = 1e-10
+    g[(point.x <= lower + tol) & (g > 0)] = 0.0
+    g[(point.x >= upper - tol) & (g < 0)] = 0.0
+    return float(np.linalg.norm(g))
+
+
+class Evaluator:
+    """Design -> :class:`Point` with a cache keyed by the exact bits of ``x``.
+
+    Args:
+        problem: an :class:`cfdopt.problem.AeroProblem`.
+        objective: objective name (:data:`cfdopt.problem.OBJECTIVES`).
+        constraints: from :func:`build_constraints`.
+        cached: points from a checkpoint, replayed without computing.
+        on_point: called with each newly computed point (checkpointing).
+        on_event: called with a dict for each failed point.
+    """
+
+    def __init__(self, problem, objective: str, constraints: ConstraintSet, cached=(), on_point=None, on_event=None):
+        space = problem.space
+        self.problem = problem
+        self.objective = objective
+        self.constraints = constraints
+        self.scale = np.where(np.arange(space.n_vars) < space.n_shape, float(problem.cfg.design.bound), 1.0)
+        self.lower = space.lower / self.scale
+        self.upper = space.upper / self.scale
+        self.x0 = space.initial() / self.scale
+        self.points: list[Point] = []
+        self._by_key: dict[bytes, Point] = {}
+        self._replay = {p.x.tobytes(): p for p in cached}
+        self.replayed: set[int] = set()
+        self.on_point = on_point
+        self.on_event = on_event
+        self.f_scale = 1.0
+        if constraints.geometric is not None:
+            self._geo = jax.jit(constraints.geometric)
+            self._geo_jac = jax.jit(jax.jacfwd(constraints.geometric))
+
+    def design(self, x) -> np.ndarray:
+        return np.asarray(x, dtype=np.float64) * self.scale
+
+    def __call__(self, x) -> Point:
+        x = np.array(x, dtype=np.float64)
+        key = x.tobytes()
+        if key in self._by_key:
+            return self._by_key[key]
+        if key in self._replay:
+            point = self._replay.pop(key)
+            self.replayed.add(point.index)
+        else:
+            point = self._compute(x)
+            if self.on_point is not None:
+                self.on_point(point)
+        if point.index == 0:
+            self.f_scale = point.f_scale
+        if not point.ok and self.on_event is not None:
+            self.on_event(dict(evaluation=point.index, message=point.message, replayed=point.index in self.replayed,
+                               design=point.design.tolist()))
+        self.points.append(point)
+        self._by_key[key] = point
+        return point
+
+    def _geometric(self, d):
+        if self.constraints.geometric is None:
+            return np.zeros(0), np.zeros((0, d.size))
+        dj = jnp.asarray(d)
+        return np.asarray(self._geo(dj), dtype=np.float64), np.asarray(self._geo_jac(dj), dtype=np.float64) * self.scale
+
+    def _compute(self, x) -> Point:
+        d = self.design(x)
+        index = len(self.points)
+        geo, geo_jac = self._geometric(d)
+        names = list(dict.fromkeys([self.objective] + [obj for _, obj, _ in self.constraints.aero]))
+        t0 = time.perf_counter()
+        try:
+            ev = self.problem.evaluate(d)
+            t1 = time.perf_counter()
+            grads = self.problem.gradients(ev, names)
+        except (MeshError, SolveError) as err:
+            return self._failed(index, x, d, geo, geo_jac, f"{type(err).__name__}: {err}")
+        t2 = time.perf_counter()
+        if index == 0:
+            g0 = float(np.linalg.norm(grads[self.objective].design * self.scale))
+            self.f_scale = g0 if g0 > 0 else max(abs(grads[self.objective].value), 1e-2)
+        cons = [geo] + [np.array([grads[obj].value - off]) for _, obj, off in self.constraints.aero]
+        jac = [geo_jac] + [grads[obj].design[None, :] * self.scale[None, :] for _, obj, _ in self.constraints.aero]
+        xy, cp = surface_cp(jnp.asarray(ev.solve.U), ev.grid, ev.flow)
+        g = grads[self.objective]
+        return Point(index=index, x=x, design=d, ok=True, f=g.value / self.f_scale,
+                     grad=g.design * self.scale / self.f_scale, cons=np.concatenate(cons),
+                     cons_jac=np.concatenate(jac, axis=0), objective=float(g.value),
+                     coefficients={k: float(v) for k, v in ev.coefficients.items()}, alpha=float(ev.flow.alpha),
+                     surface=np.column_stack([np.asarray(xy), np.asarray(cp)]), flow_s=t1 - t0, adjoint_s=t2 - t1,
+                     f_scale=self.f_scale)
+
+    def _failed(self, index, x, d, geo, geo_jac, message) -> Point:
+        good = [p for p in self.points if p.ok]
+        if not good:
+            raise CfdoptError(f"the baseline design cannot be evaluated: {message}")
+        last = good[-1]
+        n_geo = self.constraints.n_geometric
+        cons = np.concatenate([geo, last.cons[n_geo:]])
+        jac = np.concatenate([geo_jac, last.cons_jac[n_geo:]], axis=0)
+        f = max(p.f for p in good) + FAIL_MARGIN
+        return Point(index=index, x=x, design=d, ok=False, f=f, grad=last.grad, cons=cons, cons_jac=jac,
+                     objective=float("nan"), coefficients=dict(cl=float("nan"), cd=float("nan"), cm=float("nan")),
+                     alpha=float("nan"), surface=np.zeros((0, 3)), message=message, f_scale=self.f_scale)
+
+
+def _scipy_constraints(ev: Evaluator) -> list[dict]:
+    cons = ev.constraints
+    out = []
+    for kind, mask in (("eq", cons.equality), ("ineq", ~cons.equality)):
+        if np.any(mask):
+            out.append(dict(type=kind, fun=lambda x, m=mask: ev(x).cons[m], jac=lambda x, m=mask: ev(x).cons_jac[m]))
+    return out
+
+
+def history_row(ev: Evaluator, iteration: int, point: Point, since: int, t_start: float) -> dict:
+    """The record of one optimizer iteration (``since``: first evaluation index of the iteration)."""
+    batch = [p for p in ev.points if p.index >= since] or [point]
+    row = dict(iteration=iteration, evaluation=point.index, objective=point.objective,
+               cl=point.coefficients["cl"], cd=point.coefficients["cd"], cm=point.coefficients["cm"],
+               alpha=point.alpha, grad_norm=projected_gradient_norm(point, ev.lower, ev.upper),
+               violation=violation(point, ev.constraints), failed=sum(not p.ok for p in batch),
+               flow_s=sum(p.flow_s for p in batch), adjoint_s=sum(p.adjoint_s for p in batch),
+               elapsed_s=time.perf_counter() - t_start, replayed=point.index in ev.replayed)
+    row.update({f"c_{name}": float(v) for name, v in zip(ev.constraints.names, point.cons)})
+    return row
+
+
+class _Iterations:
+    """scipy callback: one history row per iteration, then the user's recorder and progress callbacks."""
+
+    def __init__(self, ev: Evaluator, on_iteration, progress, t_start):
+        self.ev, self.on_iteration, self.progress, self.t_start = ev, on_iteration, progress, t_start
+        self.rows: list[dict] = []
+        self.since = 0
+
+    def __call__(self, xk) -> None:
+        point = self.ev(xk.x if hasattr(xk, "x") else xk)
+        self.emit(point)
+
+    def emit(self, point: Point) -> None:
+        row = history_row(self.ev, len(self.rows), point, self.since, self.t_start)
+        self.since = len(self.ev.points)
+        self.rows.append(row)
+        if self.on_iteration is not None:
+            self.on_iteration(row, point)
+        if self.progress is not None:
+            self.progress(row)
+
+
+def run_optimization(problem, opt_cfg, *, cached=(), on_point=None, on_event=None, on_iteration=None,
+                     progress=None) -> OptimizationResult:
+    """Minimize the case's objective from the baseline design.
+
+    Args:
+        problem: an :class:`cfdopt.problem.AeroProblem`.
+        opt_cfg: the ``[optimize]`` section.
+        cached: points of an interrupted run (:meth:`cfdopt.checkpoint.Checkpoint.load`).
+        on_point: called with every newly computed :class:`Point` (checkpoint writer).
+        on_event: called with a dict for every failed point (logged, not fatal).
+        on_iteration: called with ``(row, point)`` after every iteration (results writer).
+        progress: called with the history row of every iteration (progress lines).
+
+    Returns:
+        :class:`OptimizationResult`.
+
+    Raises:
+        CfdoptError: the baseline itself cannot be evaluated.
+        ConfigError: inconsistent constraints / method.
+    """
+    constraints = build_constraints(opt_cfg, problem.space)
+    method = choose_method(opt_cfg, constraints)
+    ev = Evaluator(problem, opt_cfg.objective, constraints, cached, on_point, on_event)
+    t_start = time.perf_counter()
+    iterations = _Iterations(ev, on_iteration, progress, t_start)
+    baseline = ev(ev.x0)
+    iterations.emit(baseline)
+    bounds = scipy.optimize.Bounds(ev.lower, ev.upper)
+    fun = lambda x: ev(x).f  # noqa: E731
+    jac = lambda x: ev(x).grad  # noqa: E731
+    if method == "L-BFGS-B":
+        options = dict(maxiter=opt_cfg.max_iterations, ftol=opt_cfg.tolerance, gtol=1e-8,
+                       maxfun=10 * opt_cfg.max_iterations + 10)
+        res = scipy.optimize.minimize(fun, ev.x0, jac=jac, method=method, bounds=bounds, options=options,
+                                      callback=iterations)
+    else:
+        options = dict(maxiter=opt_cfg.max_iterations, ftol=opt_cfg.tolerance)
+        res = scipy.optimize.minimize(fun, ev.x0, jac=jac, method=method, bounds=bounds, options=options,
+                                      constraints=_scipy_constraints(ev), callback=iterations)
+    final = ev(res.x)
+    if not final.ok:
+        final = min((p for p in ev.points if p.ok and violation(p, constraints) <= 1e-6), key=lambda p: p.f,
+                    default=baseline)
+    return OptimizationResult(baseline=baseline, final=final, iterations=len(iterations.rows) - 1,
+                              evaluations=len(ev.points), failed=sum(not p.ok for p in ev.points), method=method,
+                              message=str(res.message), success=bool(res.success), history=iterations.rows,
+                              constraint_names=constraints.names)

@@ -1,0 +1,180 @@
+"""End-to-end optimization on a tiny transonic C-grid: drag reduction, constraints, outputs, resume, failures.
+
+One mesh shape (the adjoint tests' 48 x 8 cells) and one AeroProblem per
+design space are shared by every test, so the JAX compilation is paid once.
+"""
+
+import dataclasses
+import json
+from pathlib import Path
+
+import meshio
+import numpy as np
+import pytest
+
+from cfdopt.checkpoint import CHECKPOINT, Checkpoint, fingerprint, point_from_dict, point_to_dict, read_history
+from cfdopt.cli import main
+from cfdopt.commands.optimize import format_row, optimize_case
+from cfdopt.config import OptimizeConfig, load_case
+from cfdopt.errors import CfdoptError
+from cfdopt.problem import AeroProblem
+
+CASE = Path(__file__).resolve().parents[1] / "cases" / "quickstart"
+TINY = ["mesh.n_airfoil=32", "mesh.n_wake=8", "mesh.n_normal=8", "mesh.farfield=20",
+        "flow.mach=0.8", "flow.alpha=1.25", "numerics.tolerance=1e-12", "numerics.max_iterations=60",
+        "design.n_bumps=4", "design.bound=0.005", "design.alpha=false"]
+
+
+def tiny_case(*extra, **optimize):
+    """The quickstart case on the tiny mesh, its [optimize] section replaced (defaults: no constraints)."""
+    cfg = load_case(CASE, TINY + list(extra))
+    return dataclasses.replace(cfg, optimize=OptimizeConfig(**optimize))
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return AeroProblem(tiny_case())
+
+
+@pytest.fixture(scope="module")
+def lbfgs_run(problem, tmp_path_factory):
+    """Four uninterrupted L-BFGS-B iterations (bounds only): the reference of the resume test."""
+    cfg = tiny_case(max_iterations=4)
+    out = tmp_path_factory.mktemp("lbfgs")
+    rows = []
+    summary = optimize_case(cfg, out, progress=rows.append, problem=problem)
+    return cfg, out, summary, rows
+
+
+def test_lbfgsb_reduces_drag(lbfgs_run):
+    _, _, summary, rows = lbfgs_run
+    assert summary["method"] == "L-BFGS-B"
+    assert summary["iterations"] == 4 and len(rows) == 5
+    cd = [r["cd"] for r in rows]
+    # L-BFGS-B accepts only steps with sufficient decrease, so every iterate lowers CD
+    assert all(b < a for a, b in zip(cd, cd[1:]))
+    assert summary["final"]["cd"] < summary["baseline"]["cd"]
+    assert summary["cd_reduction_percent"] > 0.5
+    design = np.array(list(summary["final"]["design"].values()))
+    assert np.all(np.abs(design) <= 0.005 * (1 + 1e-12))  # the bounds of [design] bound
+
+
+def test_every_output_exists_and_parses(lbfgs_run):
+    cfg, out, summary, rows = lbfgs_run
+    history = read_history(out / "history.csv")
+    assert [int(r["iteration"]) for r in history] == list(range(5))
+    for key in ("objective", "grad_norm", "violation", "cl", "cd", "cm", "alpha", "flow_s", "adjoint_s"):
+        assert np.isfinite(history[-1][key])
+    assert history[-1]["cd"] == pytest.approx(summary["final"]["cd"], rel=1e-14)
+    n_points = cfg.mesh.n_airfoil + 1
+    for k in range(5):
+        folder = out / "designs" / f"{k:04d}"
+        surface = np.loadtxt(folder / "airfoil.dat", skiprows=1)
+        assert surface.shape == (n_points, 2)
+        assert np.loadtxt(folder / "surface.csv", delimiter=",", skiprows=1).shape == (cfg.mesh.n_airfoil, 3)
+        assert json.loads((folder / "summary.json").read_text())["iteration"] == k
+    saved = json.loads((out / "summary.json").read_text())
+    for key in ("baseline", "final", "cd_reduction_percent", "iterations", "wall_time_s"):
+        assert key in saved
+    mesh = meshio.read(out / "solution.vtu")
+    assert mesh.cells[0].data.shape[0] == 48 * 8
+    for name in ("convergence.png", "shape.png", "cp.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_resume_after_interruption_matches(lbfgs_run, problem, tmp_path):
+    cfg, _, reference, _ = lbfgs_run
+    out = tmp_path / "resumed"
+    out.mkdir()
+
+    def interrupt(row):
+        if row["iteration"] == 2:
+            raise KeyboardInterrupt  # as if the user pressed Ctrl-C (or the process died) mid-run
+
+    with pytest.raises(KeyboardInterrupt):
+        optimize_case(cfg, out, progress=interrupt, problem=problem)
+    saved, _ = Checkpoint(out / CHECKPOINT, fingerprint(cfg)).load()
+    assert len(saved) >= 3
+    rows = []
+    summary = optimize_case(cfg, out, resume=True, progress=rows.append, problem=problem)
+    # scipy replays the same requests, answered bit for bit from the checkpoint and the saved warm start
+    assert summary["final"]["design"] == reference["final"]["design"]
+    assert summary["final"]["cd"] == reference["final"]["cd"]
+    assert summary["replayed_evaluations"] == len(saved)
+    assert summary["evaluations"] == reference["evaluations"]
+    assert [r["replayed"] for r in rows[:3]] == [True, True, True] and not rows[-1]["replayed"]
+    assert len(read_history(out / "history.csv")) == 5
+
+
+def test_resume_refuses_another_case(lbfgs_run):
+    cfg, out, _, _ = lbfgs_run
+    other = dataclasses.replace(cfg, flow=dataclasses.replace(cfg.flow, mach=0.7))
+    with pytest.raises(CfdoptError, match="different case"):
+        Checkpoint(out / CHECKPOINT, fingerprint(other)).load()
+
+
+def test_checkpoint_round_trip_is_exact(lbfgs_run):
+    cfg, out, _, _ = lbfgs_run
+    points, warm = Checkpoint(out / CHECKPOINT, fingerprint(cfg)).load()
+    assert warm.shape == (48, 8, 4)
+    for p in points:
+        q = point_from_dict(json.loads(json.dumps(point_to_dict(p))))
+        for name in ("x", "design", "grad", "cons", "cons_jac", "surface"):
+            assert np.array_equal(getattr(p, name), getattr(q, name))
+        assert (q.f, q.objective, q.f_scale) == (p.f, p.objective, p.f_scale)
+
+
+def _thickness(surface, stations):
+    """Independent check: numpy interpolation of each surface of a Selig-ordered polygon."""
+    le = int(np.argmin(surface[:, 0]))
+    upper, lower = surface[: le + 1][::-1], surface[le:]
+    return np.interp(stations, upper[:, 0], upper[:, 1]) - np.interp(stations, lower[:, 0], lower[:, 1])
+
+
+def test_slsqp_keeps_thickness_and_area(problem, tmp_path):
+    cfg = tiny_case(max_iterations=3, thickness_fraction=1.0, area_fraction=1.0)
+    summary = optimize_case(cfg, tmp_path, problem=problem)
+    assert summary["method"] == "SLSQP"
+    assert summary["final"]["cd"] < summary["baseline"]["cd"]
+    # Hicks-Henne bumps move y linearly in the design, so thickness at fixed x and the area are linear (area:
+    # exactly, thickness: piecewise linear); SLSQP satisfies linearized constraints to round-off
+    assert summary["final"]["violation"] < 1e-10
+    stations = np.array(cfg.optimize.thickness_stations)
+    base = np.loadtxt(tmp_path / "designs" / "0000" / "airfoil.dat", skiprows=1)
+    final = np.loadtxt(tmp_path / "designs" / "final" / "airfoil.dat", skiprows=1)
+    # .dat files carry 10 decimals: compare to 1e-9 chords
+    assert np.all(_thickness(final, stations) >= _thickness(base, stations) - 1e-9)
+    shoelace = lambda s: 0.5 * np.sum(s[:, 0] * np.roll(s[:, 1], -1) - np.roll(s[:, 0], -1) * s[:, 1])  # noqa: E731
+    assert shoelace(final) >= shoelace(base) - 1e-9
+
+
+def test_failed_points_are_backed_off(problem, tmp_path):
+    """A bound of 0.3 chords: the first full step folds the mesh or breaks the solve; the run goes on."""
+    cfg = tiny_case("design.bound=0.3", max_iterations=2)
+    big = AeroProblem(cfg)  # same mesh shape and numerics: the compiled residual and adjoint are shared
+    events = []
+    summary = optimize_case(cfg, tmp_path, on_event=events.append, problem=big)
+    assert events and summary["failed_evaluations"] == len(events)
+    assert any(word in events[0]["message"] for word in ("MeshError", "SolveError"))
+    log = (tmp_path / "events.log").read_text()
+    assert "backed off" in log and len(log.splitlines()) == len(events)
+    assert summary["final"]["cd"] < summary["baseline"]["cd"]
+
+
+def test_plot_command_redraws(lbfgs_run, monkeypatch):
+    _, out, _, _ = lbfgs_run
+    monkeypatch.setenv("CFDOPT_CACHE_DIR", "")  # no persistent XLA cache from inside the test session
+    for name in ("convergence.png", "shape.png", "cp.png"):
+        (out / name).unlink()
+    assert main(["plot", str(CASE), "--out", str(out), "--quiet", "--exaggerate", "3"]) == 0
+    for name in ("convergence.png", "shape.png", "cp.png"):
+        assert (out / name).stat().st_size > 1000
+
+
+def test_progress_line_has_every_field():
+    row = dict(iteration=3, objective=0.01, cl=0.3, cd=0.01, cm=-0.05, grad_norm=0.2, violation=0.0,
+               flow_s=1.0, adjoint_s=0.5, failed=1, replayed=True)
+    line = format_row(row)
+    for part in ("iter   3", "CL +0.30000", "CD 0.010000", "CM -0.05000", "|grad| 2.00e-01", "viol", "1.5 s",
+                 "1 failed", "checkpoint"):
+        assert part in line
