@@ -130,3 +130,21 @@ def test_mach_and_alpha_derivatives(hh):
                              f"flow.mach={0.8 - h}")
     fd = (problem_p.evaluate(d0).coefficients["cl"] - problem_m.evaluate(d0).coefficients["cl"]) / (2 * h)
     assert rel(fd, g.mach) < 1e-5
+
+
+def test_gradient_command_writes_json_and_checks_fd(tmp_path, monkeypatch, capsys):
+    import json
+
+    from cfdopt import cli
+
+    monkeypatch.setenv("CFDOPT_CACHE_DIR", "")
+    sets = [a for kv in TINY + ["design.n_bumps=3"] for a in ("--set", kv)]
+    assert cli.main(["gradient", str(CASE), *sets, "--check-fd", "2", "--out", str(tmp_path)]) == 0
+    record = json.loads((tmp_path / "gradient.json").read_text())
+    assert record["objective"] == "cd" and len(record["gradient"]) == len(record["names"]) == 6
+    assert record["wall_time_adjoint_s"] > 0 and record["adjoint_linear_residual"] < 1e-10
+    for name in {row["variable"] for row in record["fd_check"]}:
+        # best step of the sweep, as in the finite-difference tests above
+        assert min(r["rel_error"] for r in record["fd_check"] if r["variable"] == name) < 1e-6
+    assert (tmp_path / "sensitivity.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "rel. error" in capsys.readouterr().out

@@ -6,6 +6,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+from cfdopt.plots import save_figure  # noqa: E402
 import numpy as np  # noqa: E402
 
 
@@ -25,11 +27,8 @@ def plot_surface_sensitivity(wall: np.ndarray, sens: np.ndarray, path, title: st
     ax0.axhline(0.0, color="0.6", linewidth=0.6)
     ax0.set_ylabel("dJ/dn per unit length (1/chord$^2$)")
     ax0.legend()
-    ax0.set_title(title)
     ax1.plot(wall[:, 0], wall[:, 1], "k-", linewidth=1.0)
     ax1.set_aspect("equal")
     ax1.set_xlabel("x / chord")
     ax1.set_ylabel("y / chord")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, title, title_axes=ax0)

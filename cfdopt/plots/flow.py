@@ -6,6 +6,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+from cfdopt.plots import save_figure  # noqa: E402
 import numpy as np  # noqa: E402
 
 __all__ = ["plot_convergence", "plot_cp"]
@@ -25,11 +27,7 @@ def plot_convergence(history: list[dict], path, title: str = "") -> None:
     ax2.set_ylabel("force coefficient (-)")
     ax2.legend()
     ax2.grid(True, alpha=0.3)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, title)
 
 
 def plot_cp(x: np.ndarray, cp: np.ndarray, path, title: str = "") -> None:
@@ -39,8 +37,4 @@ def plot_cp(x: np.ndarray, cp: np.ndarray, path, title: str = "") -> None:
     ax.set_xlabel("x / c (-)")
     ax.set_ylabel("-Cp (-)")
     ax.grid(True, alpha=0.3)
-    if title:
-        ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, title, title_axes=ax)

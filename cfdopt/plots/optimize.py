@@ -6,6 +6,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+from cfdopt.plots import save_figure  # noqa: E402
 import numpy as np  # noqa: E402
 
 __all__ = ["plot_optimization_convergence", "plot_shapes", "plot_cp_comparison"]
@@ -31,11 +33,7 @@ def plot_optimization_convergence(rows: list[dict], path, objective: str = "cd",
     ax2.set_ylabel("norm in scaled variables (-)")
     ax2.legend()
     ax2.grid(True, which="both", alpha=0.3)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, title)
 
 
 def plot_shapes(baseline: np.ndarray, optimized: np.ndarray, path, exaggerate: float = 1.0, title: str = "") -> None:
@@ -61,11 +59,7 @@ def plot_shapes(baseline: np.ndarray, optimized: np.ndarray, path, exaggerate: f
     ax2.set_ylabel("y_opt - y_base (chords)")
     ax2.legend()
     ax2.grid(True, alpha=0.3)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, title)
 
 
 def plot_cp_comparison(baseline: np.ndarray, optimized: np.ndarray, path, title: str = "") -> None:
@@ -78,8 +72,4 @@ def plot_cp_comparison(baseline: np.ndarray, optimized: np.ndarray, path, title:
     ax.set_ylabel("-Cp (-)")
     ax.legend()
     ax.grid(True, alpha=0.3)
-    if title:
-        ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, title, title_axes=ax)
