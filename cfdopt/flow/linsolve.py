@@ -102,8 +102,10 @@ class NewtonLinearSolver:
     the last LU) when the previous call was a successful reuse or when
     ``||b||`` fell below ``reuse_drop`` times the previous ``||b||`` (the
     Newton phase: on the transonic NACA 0012 the lagged LU then needs 4-12
-    GMRES iterations, against 40-60 during the pseudo-time march). GMRES gets at most as many iterations as one factorisation
-    costs (measured: factor time / time per GMRES iteration). If it does not
+    GMRES iterations, against 40-60 during the pseudo-time march). GMRES gets
+    at most ``max_reuse_iterations`` iterations, a fixed count so that the
+    result does not depend on the machine's load (a wall-time budget made a
+    resumed optimization differ from an uninterrupted one at 1e-14). If it does not
     reach ``rtol`` (relative to ``||b||``, checked on the true residual), the
     matrix is factorised and solved directly.
 
@@ -116,7 +118,7 @@ class NewtonLinearSolver:
         reuse_drop: residual drop between calls that marks the Newton phase.
     """
 
-    def __init__(self, rtol: float = 1e-12, cell_order=None, reuse: bool = True, max_reuse_iterations: int = 60,
+    def __init__(self, rtol: float = 1e-12, cell_order=None, reuse: bool = True, max_reuse_iterations: int = 20,
                  reuse_drop: float = 0.1):
         if not 0 < rtol < 1:
             raise ValueError(f"rtol must be in (0, 1), got {rtol!r}")
@@ -132,19 +134,13 @@ class NewtonLinearSolver:
         self.iteration_s = None
         self.stats = dict(factorizations=0, reuses=0, failed_reuses=0, gmres_iterations=0)
 
-    def _budget(self) -> int:
-        if self.iteration_s is None:
-            return min(20, self.max_reuse_iterations)
-        return int(min(self.max_reuse_iterations, max(3, 0.8 * self.factor_s / self.iteration_s)))
-
     def _try_reuse(self, jac: SparseJacobian, diag, rhs):
         n = rhs.size
         op = spla.LinearOperator((n, n), matvec=lambda y: jac.matvec(y) + diag * y, dtype=float)
         pre = spla.LinearOperator((n, n), matvec=self.fact.solve, dtype=float)
         count = [0]
-        budget = self._budget()
         t = time.perf_counter()
-        x, _ = spla.gmres(op, rhs, M=pre, rtol=self.rtol, atol=0.0, restart=budget, maxiter=1,
+        x, _ = spla.gmres(op, rhs, M=pre, rtol=self.rtol, atol=0.0, restart=self.max_reuse_iterations, maxiter=1,
                           callback=lambda _r: count.__setitem__(0, count[0] + 1), callback_type="pr_norm")
         its = max(count[0], 1)
         self.iteration_s = (time.perf_counter() - t) / its
