@@ -17,7 +17,6 @@ which changes cost, not results.
 from __future__ import annotations
 
 import functools
-import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -180,9 +179,3 @@ class AeroProblem:
         g = self.gradients(ev, [objective])[objective]
         return g.value, g.design
 
-
-def timed(fn, *args, **kwargs):
-    """``(result, seconds)`` of one call."""
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - t0

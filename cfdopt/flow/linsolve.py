@@ -34,7 +34,6 @@ References:
 from __future__ import annotations
 
 import functools
-import time
 
 import numpy as np
 import scipy.sparse as sp
@@ -130,8 +129,6 @@ class NewtonLinearSolver:
         self._last_norm = np.inf
         self._last_reused = False
         self.fact: Factorization | None = None
-        self.factor_s = 0.0
-        self.iteration_s = None
         self.stats = dict(factorizations=0, reuses=0, failed_reuses=0, gmres_iterations=0)
 
     def _try_reuse(self, jac: SparseJacobian, diag, rhs):
@@ -139,11 +136,8 @@ class NewtonLinearSolver:
         op = spla.LinearOperator((n, n), matvec=lambda y: jac.matvec(y) + diag * y, dtype=float)
         pre = spla.LinearOperator((n, n), matvec=self.fact.solve, dtype=float)
         count = [0]
-        t = time.perf_counter()
         x, _ = spla.gmres(op, rhs, M=pre, rtol=self.rtol, atol=0.0, restart=self.max_reuse_iterations, maxiter=1,
                           callback=lambda _r: count.__setitem__(0, count[0] + 1), callback_type="pr_norm")
-        its = max(count[0], 1)
-        self.iteration_s = (time.perf_counter() - t) / its
         self.stats["gmres_iterations"] += count[0]
         # scipy stops on the preconditioned residual: accept on the true one only.
         ok = np.all(np.isfinite(x)) and np.linalg.norm(op @ x - rhs) <= self.rtol * 10 * np.linalg.norm(rhs)
@@ -162,10 +156,8 @@ class NewtonLinearSolver:
                 self._last_reused = True
                 return x
             self.stats["failed_reuses"] += 1
-        t = time.perf_counter()
         self.fact = None
         fact = jac.factorize(diag, cell_order=self.cell_order)
-        self.factor_s = time.perf_counter() - t
         self.fact = fact
         self.stats["factorizations"] += 1
         return fact.solve(rhs)
