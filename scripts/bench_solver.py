@@ -1,12 +1,13 @@
 """Benchmark the Newton solver: NACA 0012 (sharp TE), M 0.8, alpha 1.25 deg, Euler.
 
-Prints a table: mesh, Newton iterations, wall time to the tolerance, mean time per
-exact Jacobian (coloured JVPs + CSR assembly), per linear solve (factorisation and
-back substitution, incl. the step control), the compile time (first Jacobian), and
-peak resident memory (``resource.getrusage``).
+Solves twice in one process and prints a table: mesh, Newton iterations per mesh-sequencing level,
+wall time to the tolerance (first solve: includes compiling, or loading from the persistent XLA
+cache ``~/.cache/cfdopt/xla``; second solve: the same work with everything compiled), time in
+Jacobian assembly and in the linear solves, LU factorisations and GMRES iterations, and peak
+resident memory (``resource.getrusage``).
 
-Usage: python scripts/bench_solver.py [--mesh 256x64] [--farfield 100] [--point-vortex]
-       [--ordering nested-dissection|minimum-degree] [--no-lu-reuse]
+Usage: python scripts/bench_solver.py [--mesh 256x64] [--farfield 100] [--no-point-vortex]
+       [--levels 3] [--lu-precision single|double] [--no-lu-reuse] [--no-cache]
 """
 
 from __future__ import annotations
@@ -18,61 +19,77 @@ import time
 import numpy as np
 
 import cfdopt  # noqa: F401  (float64)
+import cfdopt.solver as solver_module
+from cfdopt.cli import enable_compilation_cache
 from cfdopt.config import MeshConfig
 from cfdopt.flow.residual import Numerics
 from cfdopt.flow.state import FlowConditions
 from cfdopt.geometry import close_trailing_edge, load_airfoil
 from cfdopt.mesh import cgrid_from_config
-import cfdopt.solver as solver_module
 from cfdopt.solver import SolverSettings, solve_flow
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--mesh", default="256x64", help="AIRFOILxNORMAL cells (wake: AIRFOIL/6 per branch)")
+    ap.add_argument("--mesh", default="256x64", help="AIRFOILxNORMAL cells (wake: about AIRFOIL/6 per branch)")
     ap.add_argument("--farfield", type=float, default=100.0)
     ap.add_argument("--mach", type=float, default=0.8)
-    ap.add_argument("--point-vortex", action="store_true")
+    ap.add_argument("--no-point-vortex", action="store_true")
+    ap.add_argument("--levels", type=int, default=3, help="mesh-sequencing levels (1: off)")
+    ap.add_argument("--lu-precision", default="single", choices=("single", "double"))
     ap.add_argument("--ordering", default="nested-dissection", choices=("nested-dissection", "minimum-degree"))
     ap.add_argument("--no-lu-reuse", action="store_true", help="a fresh LU every Newton iteration")
+    ap.add_argument("--forcing", type=float, default=0.1, help="inexact-Newton forcing factor")
+    ap.add_argument("--no-cache", action="store_true", help="do not use the persistent compilation cache")
     args = ap.parse_args()
+    if not args.no_cache:
+        enable_compilation_cache()
     n_airfoil, n_normal = (int(v) for v in args.mesh.split("x"))
+    # wake cells a multiple of 4 near n_airfoil / 6, so that two coarser levels exist
+    n_wake = max(4, 4 * round(n_airfoil / 24))
     surface = close_trailing_edge(load_airfoil("naca0012-sharp", "."))
-    mesh = MeshConfig(n_airfoil=n_airfoil, n_wake=max(2, n_airfoil // 6), n_normal=n_normal,
-                      farfield=args.farfield, wall_spacing=2e-3 * 128 / n_airfoil)
+    mesh = MeshConfig(n_airfoil=n_airfoil, n_wake=n_wake, n_normal=n_normal, farfield=args.farfield,
+                      wall_spacing=2e-3 * 128 / n_airfoil)
     grid = cgrid_from_config(surface, mesh)
     flow = FlowConditions(args.mach, 1.25)
-    made = []  # the solve's linear solver, to report its factorisation/reuse counts
+    made = []  # the linear solvers (one per level), to report factorisations and GMRES iterations
     make = solver_module._linear_solver
     solver_module._linear_solver = lambda *a: made.append(make(*a)) or made[-1]
-    settings = SolverSettings(ordering=args.ordering, lu_reuse=not args.no_lu_reuse)
-    t0 = time.perf_counter()
-    res = solve_flow(grid, flow, Numerics(point_vortex=args.point_vortex), settings)
-    wall = time.perf_counter() - t0
-    h = res.history[1:]
-    jac = np.array([x["jacobian_s"] for x in h])
-    lin = np.array([x["linear_s"] for x in h])
+    settings = SolverSettings(forcing=args.forcing, ordering=args.ordering, lu_reuse=not args.no_lu_reuse, mesh_levels=args.levels,
+                              lu_precision=args.lu_precision)
+    numerics = Numerics(point_vortex=not args.no_point_vortex)
+    runs = []
+    for _ in range(2):
+        made.clear()
+        t0 = time.perf_counter()
+        res = solve_flow(grid, flow, numerics, settings)
+        runs.append((res, time.perf_counter() - t0, [dict(s.stats) for s in made]))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    stats = made[0].stats
+    res, _, stats = runs[1]
+    h = res.history
+    levels = sorted({x["level"] for x in h}, reverse=True)
+    per_level = ", ".join(
+        f"{sum(1 for x in h if x['level'] == lv) - 1} on {int(grid.ni / 2**lv)}x{int(grid.nj / 2**lv)}" for lv in levels)
+    jac = sum(x["jacobian_s"] for x in h)
+    lin = sum(x["linear_s"] for x in h)
     rows = [
-        ("mesh (cells)", f"{grid.ni} x {grid.nj} = {grid.ni * grid.nj}"),
-        ("unknowns", f"{grid.ni * grid.nj * 4}"),
+        ("mesh (cells)", f"{grid.ni} x {grid.nj} = {grid.ni * grid.nj} ({grid.ni * grid.nj * 4} unknowns)"),
         ("converged", f"{res.converged} ({res.message})"),
-        ("Newton iterations", f"{res.iterations}"),
-        ("wall time to 1e-10 (s)", f"{wall:.1f}"),
-        ("first Jacobian incl. compile (s)", f"{jac[0]:.2f}" if jac.size else "-"),
-        ("time per Jacobian (s, mean after first)", f"{jac[1:].mean():.3f}" if jac.size > 1 else "-"),
-        ("time per linear solve (s, mean)", f"{lin.mean():.3f}" if lin.size else "-"),
-        ("ordering, LU reuse", f"{args.ordering}, {not args.no_lu_reuse}"),
-        ("LU factorisations / GMRES reuses (failed)",
-         f"{stats['factorizations']} / {stats['reuses']} ({stats['failed_reuses']}), "
-         f"{stats['gmres_iterations']} GMRES iterations"),
+        ("Newton iterations", f"{res.iterations} ({per_level})"),
+        ("wall time to 1e-10, first solve (s)", f"{runs[0][1]:.1f} (compiling or loading the XLA cache)"),
+        ("wall time to 1e-10, second solve (s)", f"{runs[1][1]:.1f}"),
+        ("  of which Jacobian assembly (s)", f"{jac:.1f}"),
+        ("  of which linear solves and steps (s)", f"{lin:.1f}"),
+        ("LU factorisations / GMRES iterations",
+         f"{sum(s['factorizations'] for s in stats)} / {sum(s['gmres_iterations'] for s in stats)} "
+         f"({args.lu_precision} precision LU, {args.ordering})"),
+        ("  per level, coarsest first", "; ".join(f"{s['factorizations']} LU, {s['gmres_iterations']} GMRES" for s in stats)),
         ("peak memory (MiB)", f"{peak:.0f}"),
         ("CL, CD, CM", f"{res.coefficients['cl']:.5f}, {res.coefficients['cd']:.5f}, {res.coefficients['cm']:.5f}"),
     ]
     width = max(len(k) for k, _ in rows)
     print(f"NACA 0012 Euler, M {args.mach}, alpha 1.25 deg, far field {args.farfield:g} chords, "
-          f"point vortex {args.point_vortex}")
+          f"point vortex {not args.no_point_vortex}, {args.levels} mesh level(s)")
     for k, v in rows:
         print(f"| {k:<{width}} | {v} |")
 

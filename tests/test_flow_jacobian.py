@@ -74,3 +74,20 @@ def test_sparse_jacobian_matches_jvp(small_grid, point_vortex):
     np.testing.assert_allclose(jac.matvec(x) + x, b, atol=1e-9 * np.abs(b).max())
     y = fact.solve(b, trans="T")
     np.testing.assert_allclose(jac.rmatvec(y) + y, b, atol=1e-9 * np.abs(b).max())
+
+
+def test_first_order_jacobian_uses_the_nearest_neighbour_pattern(small_grid):
+    """order=1 colours the radius-1 pattern (fewer JVPs); the result is still the exact dR/dU."""
+    grid = small_grid
+    flow = FlowConditions(0.6, 2.0)
+    num = Numerics(order=1, point_vortex=True)
+    U = uniform_state(flow, grid.ni, grid.nj)
+    U = U * (1.0 + 0.02 * jax.random.uniform(jax.random.PRNGKey(1), U.shape, minval=-1.0, maxval=1.0))
+    jac = residual_jacobian(U, grid, flow, num)
+    r1 = cell_pattern(grid.ni, grid.nj, grid.n_wake, radius=1)
+    assert jac.matrix.nnz == r1.nnz * 16
+    res = make_residual(num)
+    for seed in range(3):
+        v = jnp.asarray(np.random.default_rng(seed).normal(size=U.shape))
+        jv = np.asarray(jax.jvp(lambda u: res(u, grid, flow), (U,), (v,))[1]).ravel()
+        np.testing.assert_allclose(jac.matvec(np.asarray(v).ravel()), jv, atol=1e-12 * np.abs(jv).max())

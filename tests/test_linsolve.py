@@ -6,7 +6,7 @@ import scipy.sparse as sp
 
 import cfdopt  # noqa: F401  (float64)
 from cfdopt.flow.jacobian import residual_jacobian
-from cfdopt.flow.linsolve import NewtonLinearSolver, block_permutation, nested_dissection
+from cfdopt.flow.linsolve import NewtonLinearSolver, block_permutation, gmres_right, nested_dissection
 from cfdopt.flow.residual import Numerics
 from cfdopt.flow.state import FlowConditions, uniform_state
 from flow_testgrids import c_grid
@@ -82,3 +82,36 @@ def test_failed_reuse_refactors(case):
     x = solver(jac, other, b)
     assert solver.stats["factorizations"] == 2 and solver.stats["failed_reuses"] == 1
     np.testing.assert_allclose(jac.matvec(x) + other * x, b, atol=1e-10 * np.abs(b).max())
+
+
+def test_right_preconditioned_gmres_stops_on_the_true_residual():
+    """With a scaled preconditioner the true residual, not the preconditioned one, meets rtol.
+
+    ``M^{-1} = 1e-4 diag(A)^{-1}``: a left-preconditioned residual would read 1e-4 of the true one.
+    """
+    rng = np.random.default_rng(4)
+    n = 200
+    a = sp.random(n, n, density=0.03, random_state=5) + sp.diags(np.linspace(1.0, 50.0, n))
+    a = a.tocsr()
+    b = rng.normal(size=n)
+    x, its, est = gmres_right(lambda y: a @ y, b, lambda y: 1e-4 * y / a.diagonal(), 1e-10, 150)
+    true = np.linalg.norm(a @ x - b) / np.linalg.norm(b)
+    assert its < 150 and est <= 1e-10
+    assert true <= 2e-10  # the Arnoldi estimate is the true residual up to round-off
+    np.testing.assert_allclose(x, np.linalg.solve(a.toarray(), b), rtol=0, atol=1e-8 * np.abs(x).max())
+
+
+def test_single_precision_lu_still_gives_the_exact_step(case):
+    """A float32 LU only preconditions: the step solves the float64 system to rtol."""
+    grid, jac = case
+    n = jac.matrix.shape[0]
+    rng = np.random.default_rng(6)
+    diag = np.full(n, 0.5)
+    b = rng.normal(size=n)
+    solver = NewtonLinearSolver(rtol=1e-12, cell_order=nested_dissection(grid.ni, grid.nj, grid.n_wake),
+                                precision="single")
+    x = solver(lambda: jac, diag, b, matvec=jac.matvec)
+    assert solver.fact.precision == "single" and solver.stats["factorizations"] == 1
+    assert np.linalg.norm(jac.matvec(x) + diag * x - b) <= 2e-12 * np.linalg.norm(b)
+    # the single-precision LU alone is only good to ~1e-5 on this system
+    assert np.linalg.norm(jac.matvec(solver.fact.solve(b)) + diag * solver.fact.solve(b) - b) > 1e-9 * np.linalg.norm(b)

@@ -47,7 +47,8 @@ def build_grid(cfg, design_file: Path | None = None):
 
 
 def _progress(h):
-    print(f"iter {h['iteration']:3d}  residual {h['residual']:.3e}  CL {h['cl']:+.6f}  CD {h['cd']:+.6f}  "
+    level = f"  level {h['level']}" if h.get("level") else ""
+    print(f"iter {h['iteration']:3d}{level}  residual {h['residual']:.3e}  CL {h['cl']:+.6f}  CD {h['cd']:+.6f}  "
           f"CFL {h['cfl']:.2e}  time {h['time_s']:6.1f} s", flush=True)
 
 

@@ -17,7 +17,13 @@ def plot_convergence(history: list[dict], path, title: str = "") -> None:
     """Residual drop and CL/CD against Newton iteration (``history`` from ``SolveResult``)."""
     it = [h["iteration"] for h in history]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    ax1.semilogy(it, [max(h["residual"], 1e-300) for h in history], "o-", ms=3)
+    levels = sorted({h.get("level", 0) for h in history}, reverse=True)
+    for lv in levels:  # mesh sequencing: each grid's residual relative to its own free-stream residual
+        hs = [h for h in history if h.get("level", 0) == lv]
+        ax1.semilogy([h["iteration"] for h in hs], [max(h["residual"], 1e-300) for h in hs], "o-", ms=3,
+                     label="final grid" if lv == 0 else f"coarse level {lv}")
+    if len(levels) > 1:
+        ax1.legend()
     ax1.set_xlabel("Newton iteration")
     ax1.set_ylabel("residual ||R|| / ||R(free stream)|| (-)")
     ax1.grid(True, which="both", alpha=0.3)
