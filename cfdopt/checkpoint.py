@@ -184,5 +184,8 @@ class ResultsWriter:
         atomic_write(folder / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())
 
     def event(self, event: dict) -> None:
-        self.events.append(f"evaluation {event['evaluation']}: failed point backed off: {event['message']}")
+        if "restart" in event:
+            self.events.append(f"restart {event['restart']} from evaluation {event['evaluation']}: {event['message']}")
+        else:
+            self.events.append(f"evaluation {event['evaluation']}: failed point backed off: {event['message']}")
         atomic_write(self.out / "events.log", ("\n".join(self.events) + "\n").encode())

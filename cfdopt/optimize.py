@@ -59,6 +59,12 @@ from cfdopt.geometry import area, thickness_at
 FAIL_MARGIN = 1.0
 """A failed point's scaled objective is the worst good value seen plus this (a unit step's worth of descent)."""
 
+MAX_RESTARTS = 4
+"""Restarts of the scipy method from the best design when it stops before ``max_iterations``."""
+
+RESTART_GAIN = 1e-3
+"""A run must lower the best objective by this fraction for another restart to be tried."""
+
 
 @dataclass(frozen=True)
 class Point:
@@ -123,9 +129,12 @@ class OptimizationResult:
     """Outcome of :func:`run_optimization`.
 
     Attributes:
-        baseline, final: the baseline point and the final (scipy's) point.
+        baseline, final: the baseline point and the final point: the best design evaluated
+            (:func:`best_point`, as feasible as scipy's answer), which is scipy's answer unless
+            an earlier iterate was better.
         iterations: optimizer iterations; evaluations: points evaluated (cached ones included).
-        failed: failed points; method: scipy method; message: scipy's message; success: scipy's flag.
+        failed: failed points; method: scipy method; message: scipy's message(s); success: scipy's flag
+            for the last run; restarts: how often the method was restarted from the best design.
         history: one row (dict) per iteration, iteration 0 the baseline.
         constraint_names: labels of ``Point.cons``.
     """
@@ -140,6 +149,15 @@ class OptimizationResult:
     success: bool
     history: list = field(default_factory=list)
     constraint_names: tuple = ()
+    restarts: int = 0
+
+
+def best_point(points, constraints: ConstraintSet, tolerance: float = 0.0) -> Point | None:
+    """The evaluated design with the lowest objective among those that solved and violate no
+    constraint by more than ``max(tolerance, 1e-6)``; ``None`` if there is none."""
+    tol = max(tolerance, 1e-6)
+    good = [p for p in points if p.ok and violation(p, constraints) <= tol]
+    return min(good, key=lambda p: (p.f, p.index), default=None)
 
 
 def build_constraints(opt_cfg, space) -> ConstraintSet:
@@ -383,20 +401,40 @@ def run_optimization(problem, opt_cfg, *, cached=(), on_point=None, on_event=Non
     bounds = scipy.optimize.Bounds(ev.lower, ev.upper)
     fun = lambda x: ev(x).f  # noqa: E731
     jac = lambda x: ev(x).grad  # noqa: E731
-    if method == "L-BFGS-B":
-        options = dict(maxiter=opt_cfg.max_iterations, ftol=opt_cfg.tolerance, gtol=1e-8,
-                       maxfun=10 * opt_cfg.max_iterations + 10)
-        res = scipy.optimize.minimize(fun, ev.x0, jac=jac, method=method, bounds=bounds, options=options,
-                                      callback=iterations)
-    else:
-        options = dict(maxiter=opt_cfg.max_iterations, ftol=opt_cfg.tolerance)
-        res = scipy.optimize.minimize(fun, ev.x0, jac=jac, method=method, bounds=bounds, options=options,
-                                      constraints=_scipy_constraints(ev), callback=iterations)
+    x_start, messages, res = ev.x0, [], None
+    for run in range(MAX_RESTARTS + 1):
+        left = opt_cfg.max_iterations - (len(iterations.rows) - 1)
+        if left < 1:
+            break
+        best_before = best_point(ev.points, constraints)
+        if method == "L-BFGS-B":
+            options = dict(maxiter=left, ftol=opt_cfg.tolerance, gtol=1e-8, maxfun=10 * left + 10)
+            res = scipy.optimize.minimize(fun, x_start, jac=jac, method=method, bounds=bounds, options=options,
+                                          callback=iterations)
+        else:
+            options = dict(maxiter=left, ftol=opt_cfg.tolerance)
+            res = scipy.optimize.minimize(fun, x_start, jac=jac, method=method, bounds=bounds, options=options,
+                                          constraints=_scipy_constraints(ev), callback=iterations)
+        messages.append(str(res.message))
+        best = best_point(ev.points, constraints, violation(ev(res.x), constraints))
+        # A restart drops the quasi-Newton model, which SLSQP in particular can let drift far
+        # from the true Hessian; it is worth it only while the last run still made progress.
+        if best is None or best_before is None or best.f > best_before.f - RESTART_GAIN * abs(best_before.f):
+            break
+        if run < MAX_RESTARTS and opt_cfg.max_iterations - (len(iterations.rows) - 1) >= 1:
+            if on_event is not None:
+                on_event(dict(evaluation=best.index, restart=run + 1, replayed=False,
+                              message=f"{method} stopped ({res.message}); restarting from the best design so far "
+                                      f"(evaluation {best.index})"))
+            x_start = best.x
     final = ev(res.x)
-    if not final.ok:
-        final = min((p for p in ev.points if p.ok and violation(p, constraints) <= 1e-6), key=lambda p: p.f,
-                    default=baseline)
+    best = best_point(ev.points, constraints, violation(final, constraints))
+    if best is not None and (not final.ok or best.f < final.f):
+        final = best
+    elif not final.ok:
+        final = baseline
+    message = messages[0] if len(messages) == 1 else f"{len(messages)} runs: " + " | ".join(messages)
     return OptimizationResult(baseline=baseline, final=final, iterations=len(iterations.rows) - 1,
                               evaluations=len(ev.points), failed=sum(not p.ok for p in ev.points), method=method,
-                              message=str(res.message), success=bool(res.success), history=iterations.rows,
-                              constraint_names=constraints.names)
+                              message=message, success=bool(res.success), history=iterations.rows,
+                              constraint_names=constraints.names, restarts=len(messages) - 1)

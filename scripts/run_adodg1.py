@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from cfdopt.cli import enable_compilation_cache
-from cfdopt.commands.optimize import format_row, optimize_case
+from cfdopt.commands.optimize import format_event, format_row, optimize_case
 from cfdopt.config import load_case
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "adodg1-naca0012"
@@ -32,7 +32,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     s = optimize_case(cfg, args.out, resume=args.resume, progress=lambda r: print(format_row(r), flush=True),
-                      on_event=lambda e: print(f"  evaluation {e['evaluation']} backed off: {e['message']}", flush=True))
+                      on_event=lambda e: print(format_event(e), flush=True))
     wall = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     b, f = s["baseline"], s["final"]
@@ -45,6 +45,7 @@ def main() -> None:
     print(f"{'baseline / final CL':<28s} {b['cl']:>+6.4f} / {f['cl']:+.4f}")
     print(f"{'max constraint violation':<28s} {f['violation']:>14.2e}")
     print(f"{'iterations / evaluations':<28s} {s['iterations']:>7d} / {s['evaluations']}")
+    print(f"{'restarts / final evaluation':<28s} {s['restarts']:>7d} / {s['final_evaluation']}")
     print(f"{'failed evaluations':<28s} {s['failed_evaluations']:>14d}")
     print(f"{'wall time (min)':<28s} {wall / 60:>14.1f}")
     print(f"{'flow / adjoint time (min)':<28s} {s['flow_time_s'] / 60:>7.1f} / {s['adjoint_time_s'] / 60:.1f}")

@@ -17,6 +17,7 @@ from cfdopt.cli import main
 from cfdopt.commands.optimize import format_row, optimize_case
 from cfdopt.config import OptimizeConfig, load_case
 from cfdopt.errors import CfdoptError
+from cfdopt.optimize import ConstraintSet, Point, best_point
 from cfdopt.problem import AeroProblem
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "quickstart"
@@ -146,6 +147,24 @@ def test_slsqp_keeps_thickness_and_area(problem, tmp_path):
     assert np.all(_thickness(final, stations) >= _thickness(base, stations) - 1e-9)
     shoelace = lambda s: 0.5 * np.sum(s[:, 0] * np.roll(s[:, 1], -1) - np.roll(s[:, 0], -1) * s[:, 1])  # noqa: E731
     assert shoelace(final) >= shoelace(base) - 1e-9
+    # the final design is the best feasible one evaluated, never worse than an iterate
+    rows = read_history(tmp_path / "history.csv")
+    assert summary["final"]["cd"] <= min(float(r["cd"]) for r in rows if float(r["violation"]) <= 1e-6)
+
+
+def _point(index, f, cons, ok=True):
+    z = np.zeros(2)
+    return Point(index=index, x=z, design=z, ok=ok, f=f, grad=z, cons=np.array(cons), cons_jac=np.zeros((1, 2)),
+                 objective=f, coefficients={}, alpha=0.0, surface=np.zeros((0, 3)))
+
+
+def test_best_point_is_the_lowest_feasible_good_one():
+    cons = ConstraintSet(("t",), np.array([False]), None, 1)
+    pts = [_point(0, 1.0, [0.0]), _point(1, 0.5, [-1e-3]), _point(2, 0.7, [2e-7]), _point(3, 0.1, [0.0], ok=False),
+           _point(4, 0.7, [0.5])]
+    assert best_point(pts, cons).index == 2  # 1 violates, 3 failed; 2 and 4 tie: the earlier one
+    assert best_point(pts, cons, tolerance=2e-3).index == 1  # as feasible as a point that violates by 2e-3
+    assert best_point([pts[3]], cons) is None
 
 
 def test_failed_points_are_backed_off(problem, tmp_path):

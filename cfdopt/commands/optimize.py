@@ -75,6 +75,7 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
     summary = dict(
         case=str(cfg.case_dir), objective=cfg.optimize.objective, method=result.method, message=result.message,
         success=result.success, iterations=result.iterations, evaluations=result.evaluations,
+        restarts=result.restarts, final_evaluation=final.index,
         failed_evaluations=result.failed, replayed_evaluations=len(cached),
         baseline=dict(cl=base.coefficients["cl"], cd=base.coefficients["cd"], cm=base.coefficients["cm"],
                       objective=base.objective, alpha=base.alpha,
@@ -140,6 +141,13 @@ def draw_figures(out: Path, objective: str = "cd", exaggerate: float = 1.0) -> l
     return paths
 
 
+def format_event(e: dict) -> str:
+    """One progress line for an optimizer event (a backed-off evaluation or a restart)."""
+    if "restart" in e:
+        return f"  restart {e['restart']}: {e['message']}"
+    return f"  evaluation {e['evaluation']}: step backed off ({e['message']})"
+
+
 def run(args, cfg) -> int:
     if cfg.flow.model != "euler":
         from cfdopt.errors import ConfigError
@@ -150,7 +158,7 @@ def run(args, cfg) -> int:
         f"{cfg.optimize.objective}, {cfg.design.parametrization}, up to {cfg.optimize.max_iterations} iterations"
         + (" (resuming)" if args.resume else ""))
     summary = optimize_case(cfg, args.out, resume=args.resume, progress=lambda r: say(format_row(r)),
-                            on_event=lambda e: say(f"  evaluation {e['evaluation']}: step backed off ({e['message']})"),
+                            on_event=lambda e: say(format_event(e)),
                             exaggerate=args.exaggerate)
     b, f = summary["baseline"], summary["final"]
     say(f"{summary['message']}")
