@@ -189,9 +189,10 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
     solved on up to ``mesh_levels - 1`` coarser grids (every other node,
     :mod:`cfdopt.mesh.coarsen`) to ``coarse_tolerance``, each solution
     prolonged to the next finer grid as its start (mesh sequencing). A coarse
-    level that fails hands on the free stream instead. A start from a
-    solution (``U0``, or a prolonged one) begins at ``warm_cfl_factor`` times
-    ``cfl_start``.
+    level that fails hands on the free stream instead. A prolonged start
+    begins at ``warm_cfl_factor`` times ``cfl_start``; ``U0`` (a restart, or a
+    neighbouring design in an optimization, which may be far from this
+    one's solution) at ``cfl_start``.
 
     Args:
         grid: the C-grid.
@@ -214,8 +215,7 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
     history: list[dict] = []
     notes = []
     U_start = U0
-    # a start from a converged solution (a restart, a neighbouring design) needs no slow pseudo-time start
-    cfl0 = settings.cfl_start if U0 is None else settings.cfl_start * settings.warm_cfl_factor
+    cfl0 = settings.cfl_start
     for level in range(len(grids) - 1, -1, -1):
         tol = settings.tolerance if level == 0 else max(settings.tolerance, settings.coarse_tolerance)
         out = _newton_ptc(grids[level], flow, numerics, settings, U_start, cfl0, tol, level, t0, history, callback)

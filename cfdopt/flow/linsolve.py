@@ -162,7 +162,8 @@ class NewtonLinearSolver:
     applied as a JVP of the residual, or the assembled matrix), preconditioned
     by the LU kept from an earlier call, for at most ``max_reuse_iterations``
     iterations: a fixed count, so that the result does not depend on the
-    machine's load. If that reaches ``rtol`` (relative to ``||b||``, checked
+    machine's load (and not at all when the previous reuse needed more than
+    half of them). If that reaches ``rtol`` (relative to ``||b||``, checked
     on the true residual) the step is taken without assembling or factoring
     anything. Otherwise the Jacobian is assembled at the current state and
     factored (nested dissection, single or double precision), and GMRES runs
@@ -195,6 +196,7 @@ class NewtonLinearSolver:
         self.max_reuse_iterations = int(max_reuse_iterations)
         self.precision = precision
         self.fact: Factorization | None = None
+        self._last_iterations = 0
         self.assembly_s = 0.0
         self.stats = dict(factorizations=0, reuses=0, failed_reuses=0, gmres_iterations=0)
 
@@ -236,12 +238,16 @@ class NewtonLinearSolver:
         def op(y):
             return mv(y) + diag * y
 
-        if self.reuse and self.fact is not None:
+        # a lagged LU that needed more than half the allowed iterations last time is likely to fail now
+        if self.reuse and self.fact is not None and self._last_iterations <= self.max_reuse_iterations // 2:
+            before = self.stats["gmres_iterations"]
             x = self._gmres(op, rhs, rtol, self.max_reuse_iterations)
+            self._last_iterations = self.stats["gmres_iterations"] - before
             if x is not None:
                 self.stats["reuses"] += 1
                 return x
             self.stats["failed_reuses"] += 1
+        self._last_iterations = 0
         self.fact = None
         j = get_jac()
         self.stats["factorizations"] += 1
