@@ -85,6 +85,7 @@ class NumericsConfig:
     ordering: str = _key("nested-dissection", "fill-reducing ordering of the sparse LU", choices=("nested-dissection", "minimum-degree"))
     lu_reuse: bool = _key(True, "try GMRES preconditioned by the previous LU before assembling and factoring a new one")
     linear_tolerance: float = _key(1e-12, "relative tolerance of iterative linear solves", gt=0.0, lt=1.0)
+    symmetric: bool = _key(False, "impose flow symmetry about y = 0 (a symmetric section at zero incidence; selects the symmetric solution where lifting ones also exist)")
     mesh_levels: int = _key(3, "mesh sequencing: solve first on up to this many grids, each every other node of the next (1: off)", ge=1)
     coarse_tolerance: float = _key(1e-3, "residual drop at which a coarse mesh-sequencing level hands over", gt=0.0, lt=1.0)
     lu_precision: str = _key("single", "precision of the LU that preconditions the Newton systems", choices=("single", "double"))
@@ -105,6 +106,7 @@ class DesignConfig:
     cst_order: int = _key(6, "CST (Kulfan) Bernstein order per surface", ge=1, le=16)
     bound: float = _key(0.01, "bound on each design variable (|d| <= bound), chords or CST weight units", gt=0.0)
     alpha: bool = _key(False, "treat the angle of attack as a design variable (for a CL target)")
+    symmetric: bool = _key(False, "hicks-henne only: one amplitude per bump pair, the lower surface moving opposite to the upper (symmetric sections stay symmetric)")
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ class OptimizeConfig:
         (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), "chordwise stations x/c of the thickness constraint"
     )
     area_fraction: float | None = _key(None, "cross-section area >= fraction x baseline", gt=0.0)
+    warm_start: bool = _key(True, "start each flow solve from the previous design's solution (false: from the free stream, with mesh sequencing)")
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,10 @@
 Layout of the design vector ``d`` (float64, JAX):
 
 - shape variables first: Hicks-Henne amplitudes (chords; upper bumps then
-  lower, :mod:`cfdopt.geometry.hicks_henne`) or CST weight increments (upper
-  then lower, :mod:`cfdopt.geometry.cst`); zero is the baseline exactly;
+  lower, :mod:`cfdopt.geometry.hicks_henne`; with ``symmetric = true`` one
+  amplitude ``a_k`` per bump pair, applied as ``+a_k`` on the upper and
+  ``-a_k`` on the lower surface) or CST weight increments (upper then lower,
+  :mod:`cfdopt.geometry.cst`); zero is the baseline exactly;
 - then, when ``[design] alpha = true``, the angle of attack in degrees
   (absolute, not an increment).
 
@@ -21,6 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from cfdopt.errors import ConfigError
 from cfdopt.geometry import CstParams, HicksHenne
 from cfdopt.geometry.parametrization import build_shape
 
@@ -92,6 +95,13 @@ def design_space(design_cfg, baseline: np.ndarray, alpha0: float = 0.0) -> Desig
     else:
         names = []
     fit_error = float(getattr(params, "fit_error", 0.0))
+    if design_cfg.symmetric:
+        if not isinstance(params, HicksHenne) or params.upper_peaks != params.lower_peaks:
+            raise ConfigError("[design] symmetric = true needs parametrization = 'hicks-henne' (matching upper and "
+                              f"lower bumps), got {design_cfg.parametrization!r}")
+        full = shape_fn
+        shape_fn = lambda base, a: full(base, jnp.concatenate([a, -a]))  # noqa: E731
+        names = [f"hh_{k} (x={x:.3f}, upper +, lower -)" for k, x in enumerate(params.upper_peaks)]
     n = len(names)
     lower = np.full(n, -design_cfg.bound)
     upper = np.full(n, design_cfg.bound)

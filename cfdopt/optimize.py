@@ -234,9 +234,11 @@ class Evaluator:
         cached: points from a checkpoint, replayed without computing.
         on_point: called with each newly computed point (checkpointing).
         on_event: called with a dict for each failed point.
+        warm_start: start each solve from the last converged state (else from the free stream).
     """
 
-    def __init__(self, problem, objective: str, constraints: ConstraintSet, cached=(), on_point=None, on_event=None):
+    def __init__(self, problem, objective: str, constraints: ConstraintSet, cached=(), on_point=None, on_event=None,
+                 warm_start: bool = True):
         space = problem.space
         self.problem = problem
         self.objective = objective
@@ -251,6 +253,7 @@ class Evaluator:
         self.replayed: set[int] = set()
         self.on_point = on_point
         self.on_event = on_event
+        self.warm_start = warm_start
         self.f_scale = 1.0
         if constraints.geometric is not None:
             self._geo = jax.jit(constraints.geometric)
@@ -293,7 +296,7 @@ class Evaluator:
         names = list(dict.fromkeys([self.objective] + [obj for _, obj, _ in self.constraints.aero]))
         t0 = time.perf_counter()
         try:
-            ev = self.problem.evaluate(d)
+            ev = self.problem.evaluate(d, warm_start=self.warm_start)
             t1 = time.perf_counter()
             grads = self.problem.gradients(ev, names)
         except (MeshError, SolveError) as err:
@@ -393,7 +396,8 @@ def run_optimization(problem, opt_cfg, *, cached=(), on_point=None, on_event=Non
     """
     constraints = build_constraints(opt_cfg, problem.space)
     method = choose_method(opt_cfg, constraints)
-    ev = Evaluator(problem, opt_cfg.objective, constraints, cached, on_point, on_event)
+    ev = Evaluator(problem, opt_cfg.objective, constraints, cached, on_point, on_event,
+                   warm_start=getattr(opt_cfg, "warm_start", True))
     t_start = time.perf_counter()
     iterations = _Iterations(ev, on_iteration, progress, t_start)
     baseline = ev(ev.x0)

@@ -81,6 +81,7 @@ class SolverSettings:
     lu_precision: str = "single"
     forcing: float = 0.1
     krylov_iterations: int = 40
+    symmetric: bool = False
 
     def __post_init__(self):
         if not 0 < self.tolerance < 1:
@@ -101,7 +102,7 @@ class SolverSettings:
     @classmethod
     def from_config(cls, ncfg) -> "SolverSettings":
         names = ("tolerance", "max_iterations", "cfl_start", "cfl_max", "linear_solver", "linear_tolerance",
-                 "max_change", "ordering", "lu_reuse", "mesh_levels", "coarse_tolerance", "lu_precision")
+                 "max_change", "ordering", "lu_reuse", "mesh_levels", "coarse_tolerance", "lu_precision", "symmetric")
         return cls(**{k: getattr(ncfg, k) for k in names if hasattr(ncfg, k)})
 
 
@@ -208,6 +209,12 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
         grid, ...), ``iterations`` counts all levels. Never raises for a failed solve.
     """
     t0 = time.perf_counter()
+    if settings.symmetric:
+        why = _asymmetry(grid, flow)
+        if why:
+            return SolveResult(U=np.asarray(uniform_state(flow, grid.ni, grid.nj) if U0 is None else U0),
+                               converged=False, iterations=0, residual_drop=1.0, history=[],
+                               message=f"symmetric flow requested, but {why}")
     grids = [grid]
     if U0 is None:
         while len(grids) < settings.mesh_levels and can_coarsen(grids[-1]):
@@ -236,6 +243,30 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
                        residual_drop=r_drop, history=history, message=message, coefficients=coefs)
 
 
+def mirror_state(U: np.ndarray) -> np.ndarray:
+    """The state reflected about y = 0: cell ``(i, j)`` <- cell ``(ni - 1 - i, j)``, ``rho v`` negated.
+
+    On a C-grid whose node ``(i, j)`` mirrors node ``(ni - i, j)`` (a symmetric
+    section, :func:`_asymmetry`), at zero incidence ``R(mirror(U)) = mirror(R(U))``.
+    """
+    M = np.array(U[::-1], copy=True)
+    M[..., 2] *= -1.0
+    return M
+
+
+def _asymmetry(grid: CGrid, flow: FlowConditions) -> str:
+    """Why the flow on ``grid`` cannot be symmetric about y = 0 ("" if it can)."""
+    if float(flow.alpha) != 0.0:
+        return f"the angle of attack is {float(flow.alpha):g} deg, not 0"
+    n = np.asarray(grid.nodes)
+    m = n[::-1].copy()
+    m[..., 1] *= -1.0
+    err = float(np.abs(n - m).max())
+    if err > 1e-9 * max(1.0, float(np.abs(n).max())):
+        return f"the mesh is not symmetric about y = 0 (mirror mismatch {err:.2e} chords)"
+    return ""
+
+
 def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, history, callback):
     """Newton-PTC on one grid (module docstring). Appends to ``history``; returns
     ``(U, converged, residual_drop, message, coefficients)``."""
@@ -247,6 +278,12 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
     U_inf = np.asarray(uniform_state(flow, grid.ni, grid.nj))
     r_ref = float(np.linalg.norm(np.asarray(res(U_inf, grid, flow))))
     U = U_inf.copy() if U0 is None else np.asarray(U0, dtype=float).reshape(U_inf.shape)
+
+    def project(V):
+        # symmetric flow: the round-off asymmetry that would grow into a lifting branch is removed each step
+        return 0.5 * (V + mirror_state(V)) if settings.symmetric else V
+
+    U = project(U)
     R = np.asarray(res(U, grid, flow)).ravel()
     r = float(np.linalg.norm(R))
     first = history[-1]["iteration"] if history else 0
@@ -294,7 +331,7 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
                 continue
             omega = _step_limit(U, dU, gamma, settings.max_change) if np.all(np.isfinite(dU)) else 0.0
             while omega > 1e-3:
-                U_try = U + omega * dU
+                U_try = project(U + omega * dU)
                 if _physical(U_try, gamma):
                     R_try = np.asarray(res(U_try, grid, flow)).ravel()
                     if np.all(np.isfinite(R_try)):

@@ -197,3 +197,19 @@ def test_progress_line_has_every_field():
     for part in ("iter   3", "CL +0.30000", "CD 0.010000", "CM -0.05000", "|grad| 2.00e-01", "viol", "1.5 s",
                  "1 failed", "checkpoint"):
         assert part in line
+
+
+def test_warm_start_false_solves_every_design_from_the_free_stream(problem, tmp_path, monkeypatch):
+    calls = []
+    original = problem.evaluate
+
+    def spy(d, callback=None, warm_start=True):
+        calls.append(warm_start)
+        return original(d, callback=callback, warm_start=warm_start)
+
+    monkeypatch.setattr(problem, "evaluate", spy)
+    cfg = tiny_case(max_iterations=1, warm_start=False)
+    summary = optimize_case(cfg, tmp_path, problem=problem)
+    assert summary["evaluations"] >= 2
+    # one call per evaluation, then the final design's outputs: never a warm start
+    assert calls and not any(calls)

@@ -74,3 +74,19 @@ def test_mesh_sequencing_reaches_the_single_grid_solution():
     # Both states satisfy R = 0 to 1e-10 relative; the Jacobian is well conditioned on this mesh,
     # so they agree far below the O(h^2) coarse/fine difference (~1e-2).
     np.testing.assert_allclose(res.U, single.U, atol=1e-7)
+
+
+def test_symmetric_flow_is_mirror_symmetric_and_refuses_incidence(grid):
+    """``symmetric = True`` at alpha 0 on the symmetric NACA 0012 grid: R = 0 to 1e-10 and U = mirror(U)."""
+    from cfdopt.solver import mirror_state
+
+    flow = FlowConditions(0.5, 0.0)
+    plain = solve_flow(grid, flow, Numerics(), SolverSettings())
+    sym = solve_flow(grid, flow, Numerics(), SolverSettings(symmetric=True))
+    assert sym.converged and sym.residual_drop <= 1e-10, sym.message
+    np.testing.assert_allclose(sym.U, mirror_state(sym.U), rtol=0, atol=1e-14)
+    assert abs(sym.coefficients["cl"]) < 1e-12
+    # subsonic: the solution is unique, so the projection only removes round-off
+    np.testing.assert_allclose(sym.U, plain.U, rtol=0, atol=1e-8)
+    refused = solve_flow(grid, FlowConditions(0.5, 1.25), Numerics(), SolverSettings(symmetric=True))
+    assert not refused.converged and "angle of attack is 1.25" in refused.message

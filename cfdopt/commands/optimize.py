@@ -71,7 +71,7 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
     result = run_optimization(problem, cfg.optimize, cached=cached, on_point=on_point, on_event=event,
                               on_iteration=writer.iteration, progress=progress)
     final, base = result.final, result.baseline
-    ev = problem.evaluate(final.design)
+    ev = problem.evaluate(final.design, warm_start=cfg.optimize.warm_start)
     summary = dict(
         case=str(cfg.case_dir), objective=cfg.optimize.objective, method=result.method, message=result.message,
         success=result.success, iterations=result.iterations, evaluations=result.evaluations,
