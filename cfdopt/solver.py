@@ -237,6 +237,8 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
             U_start, cfl0 = None, settings.cfl_start
             notes.append(f"level {level} ({grids[level].ni} x {grids[level].nj}): {message}; "
                          "the next level starts from the free stream")
+    if len(grids) > 1 and converged:
+        message = f"{message} on the final grid, {history[-1]['iteration']} in all over {len(grids)} grids"
     if notes:
         message = message + " [" + "; ".join(notes) + "]"
     return SolveResult(U=np.asarray(U), converged=bool(converged), iterations=history[-1]["iteration"],
