@@ -405,27 +405,29 @@ def run_optimization(problem, opt_cfg, *, cached=(), on_point=None, on_event=Non
     bounds = scipy.optimize.Bounds(ev.lower, ev.upper)
     fun = lambda x: ev(x).f  # noqa: E731
     jac = lambda x: ev(x).grad  # noqa: E731
+    extra = {} if method == "L-BFGS-B" else dict(constraints=_scipy_constraints(ev))
+
+    def iterations_left():
+        return opt_cfg.max_iterations - (len(iterations.rows) - 1)
+
     x_start, messages, res = ev.x0, [], None
     for run in range(MAX_RESTARTS + 1):
-        left = opt_cfg.max_iterations - (len(iterations.rows) - 1)
+        left = iterations_left()
         if left < 1:
             break
         best_before = best_point(ev.points, constraints)
+        options = dict(maxiter=left, ftol=opt_cfg.tolerance)
         if method == "L-BFGS-B":
-            options = dict(maxiter=left, ftol=opt_cfg.tolerance, gtol=1e-8, maxfun=10 * left + 10)
-            res = scipy.optimize.minimize(fun, x_start, jac=jac, method=method, bounds=bounds, options=options,
-                                          callback=iterations)
-        else:
-            options = dict(maxiter=left, ftol=opt_cfg.tolerance)
-            res = scipy.optimize.minimize(fun, x_start, jac=jac, method=method, bounds=bounds, options=options,
-                                          constraints=_scipy_constraints(ev), callback=iterations)
+            options.update(gtol=1e-8, maxfun=10 * left + 10)
+        res = scipy.optimize.minimize(fun, x_start, jac=jac, method=method, bounds=bounds, options=options,
+                                      callback=iterations, **extra)
         messages.append(str(res.message))
         best = best_point(ev.points, constraints, violation(ev(res.x), constraints))
         # A restart drops the quasi-Newton model, which SLSQP in particular can let drift far
         # from the true Hessian; it is worth it only while the last run still made progress.
         if best is None or best_before is None or best.f > best_before.f - RESTART_GAIN * abs(best_before.f):
             break
-        if run < MAX_RESTARTS and opt_cfg.max_iterations - (len(iterations.rows) - 1) >= 1:
+        if run < MAX_RESTARTS and iterations_left() >= 1:
             if on_event is not None:
                 on_event(dict(evaluation=best.index, restart=run + 1, replayed=False,
                               message=f"{method} stopped ({res.message}); restarting from the best design so far "

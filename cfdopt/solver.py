@@ -309,7 +309,6 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
         it += 1
         ta = time.perf_counter()
         spec = np.asarray(spec_fn(U, grid, flow))
-        U_lin = U
         # Inexact Newton: the linear tolerance follows the residual (Dembo, Eisenstat & Steihaug 1982),
         # so the tail stays quadratic while early pseudo-time steps are solved loosely.
         eta = max(settings.linear_tolerance, min(settings.forcing, settings.forcing * r / r_ref))
@@ -320,12 +319,12 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
             try:
                 if settings.linear_solver == "gmres":
                     t1 = time.perf_counter()
-                    jac = assemble(U_lin, grid, flow)
+                    jac = assemble(U, grid, flow)
                     tj += time.perf_counter() - t1
                     dU = _ilu_gmres(jac, diag, -R, eta)
                 else:
-                    dU = linear(lambda: assemble(U_lin, grid, flow), diag, -R, rtol=eta,
-                                matvec=lambda y: np.asarray(jvp(U_lin, y.reshape(U_lin.shape), grid, flow)).ravel())
+                    dU = linear(lambda: assemble(U, grid, flow), diag, -R, rtol=eta,
+                                matvec=lambda y: np.asarray(jvp(U, y.reshape(U.shape), grid, flow)).ravel())
                     tj += linear.assembly_s
                 dU = dU.reshape(U.shape)
             except RuntimeError:

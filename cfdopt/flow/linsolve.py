@@ -201,11 +201,12 @@ class NewtonLinearSolver:
         self.stats = dict(factorizations=0, reuses=0, failed_reuses=0, gmres_iterations=0)
 
     def _gmres(self, op, rhs, rtol, maxiter):
+        """``(x or None, iterations)``: ``None`` unless the true residual meets ``rtol``."""
         x, its, _ = gmres_right(op, rhs, self.fact.solve, rtol, maxiter)
         self.stats["gmres_iterations"] += its
         # accept on the true residual (one more product), not on the Arnoldi estimate alone
         ok = np.all(np.isfinite(x)) and np.linalg.norm(op(x) - rhs) <= 2 * rtol * np.linalg.norm(rhs)
-        return x if ok else None
+        return (x if ok else None), its
 
     def __call__(self, jac, diag, rhs, rtol: float | None = None, matvec=None) -> np.ndarray:
         """``x`` with ``(J + diag(diag)) x = rhs`` (flat float64 vectors).
@@ -240,9 +241,7 @@ class NewtonLinearSolver:
 
         # a lagged LU that needed more than half the allowed iterations last time is likely to fail now
         if self.reuse and self.fact is not None and self._last_iterations <= self.max_reuse_iterations // 2:
-            before = self.stats["gmres_iterations"]
-            x = self._gmres(op, rhs, rtol, self.max_reuse_iterations)
-            self._last_iterations = self.stats["gmres_iterations"] - before
+            x, self._last_iterations = self._gmres(op, rhs, rtol, self.max_reuse_iterations)
             if x is not None:
                 self.stats["reuses"] += 1
                 return x
@@ -253,7 +252,7 @@ class NewtonLinearSolver:
         self.stats["factorizations"] += 1
         if self.precision == "single":
             self.fact = j.factorize(diag, cell_order=self.cell_order, precision="single")
-            x = self._gmres(op, rhs, rtol, 2 * self.max_reuse_iterations)
+            x, _ = self._gmres(op, rhs, rtol, 2 * self.max_reuse_iterations)
             if x is not None:
                 return x
             self.stats["factorizations"] += 1
