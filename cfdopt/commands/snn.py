@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 HELP = "train a spiking neural network with surrogate gradients ([snn] section)"
+KEEP_FREED_MEMORY = True  # see cfdopt.cli.keep_freed_memory: XLA's per-step buffers otherwise page-fault
 
 
 def _line(r) -> str:

@@ -3,9 +3,11 @@
 Parameters are a dict pytree of weight matrices, presynaptic index first:
 ``w_in (n_in, n_hidden)``, ``w_rec (n_hidden, n_hidden)`` (recurrent only),
 ``w_out (n_hidden, n_out)``. Inputs are time-major spike trains
-``(n_steps, batch, n_in)``. The input projection of all steps is one matrix
-product before the time loop, so the scan only carries elementwise state
-(the recurrent case adds one ``(batch, n) @ (n, n)`` per step).
+``(n_steps, batch, n_in)``, dense or as :class:`~cfdopt.snn.events.SpikeEvents`
+(binary input; the projection then costs about the spike density times the
+dense product). The input projection of all steps is one matrix product
+before the time loop, so the scan only carries elementwise state (the
+recurrent case adds one ``(batch, n) @ (n, n)`` per step).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from cfdopt.snn.events import SpikeEvents, project_events
 from cfdopt.snn.neurons import LifParams, leaky_readout, lif_scan, rlif_scan
 
 __all__ = ["SnnModel", "NetOutput", "init_params", "forward"]
@@ -96,6 +99,8 @@ def init_params(key, model: SnnModel, dtype=jnp.float32) -> dict:
 
 
 def _project(x, w):
+    if isinstance(x, SpikeEvents):
+        return project_events(x, w)
     # one (n_steps * batch, n) x (n, m) product: XLA's CPU GEMM is about 2x faster on the
     # weight gradient than the equivalent two-axis einsum contraction
     n_steps, batch, n = x.shape
@@ -103,7 +108,7 @@ def _project(x, w):
 
 
 def forward(params: dict, model: SnnModel, x) -> NetOutput:
-    """Run the network on time-major inputs ``x`` of shape ``(n_steps, batch, n_in)``."""
+    """Run the network on time-major inputs ``x`` of shape ``(n_steps, batch, n_in)`` (or their events)."""
     current = _project(x, params["w_in"])
     if model.recurrent:
         hidden, _ = rlif_scan(model.hidden, current, params["w_rec"])
