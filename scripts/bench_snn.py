@@ -73,6 +73,59 @@ def bench_cfdopt(x_np, y_np, n_hidden, n_out, repeats, events=False):
     return statistics.median(times), min(times), compile_s, first_loss
 
 
+def bench_torch(x_np, y_np, n_hidden, n_out, repeats):
+    """The same network in plain PyTorch: the per-step LIF update snnTorch's ``Leaky`` performs
+    (reset by subtraction, detached; SuperSpike surrogate), for machines without snnTorch."""
+    import math
+
+    import torch
+
+    class Spike(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, v):
+            ctx.save_for_backward(v)
+            return (v > 0).to(v.dtype)
+
+        @staticmethod
+        def backward(ctx, g):
+            (v,) = ctx.saved_tensors
+            return g / (1.0 + 25.0 * v.abs()) ** 2
+
+    beta1, beta2 = math.exp(-0.1), math.exp(-0.05)
+    torch.manual_seed(0)
+    fc1 = torch.nn.Linear(x_np.shape[2], n_hidden, bias=False)
+    fc2 = torch.nn.Linear(n_hidden, n_out, bias=False)
+    opt = torch.optim.Adam(list(fc1.parameters()) + list(fc2.parameters()), lr=1e-3)
+    x, y = torch.tensor(x_np), torch.tensor(y_np, dtype=torch.long)
+
+    def forward():
+        cur = fc1(x)
+        mem1 = torch.zeros(x.shape[1], n_hidden)
+        spikes = []
+        for t in range(x.shape[0]):
+            mem1 = beta1 * mem1 + cur[t]
+            spk = Spike.apply(mem1 - 1.0)
+            mem1 = mem1 - spk.detach()
+            spikes.append(spk)
+        out_cur = fc2(torch.stack(spikes))
+        mem2, rec = torch.zeros(x.shape[1], n_out), []
+        for t in range(x.shape[0]):
+            mem2 = beta2 * mem2 + out_cur[t]
+            rec.append(mem2)
+        return torch.stack(rec)
+
+    times = []
+    for k in range(repeats + 2):
+        t0 = time.perf_counter()
+        loss = torch.nn.functional.cross_entropy(forward().max(dim=0).values, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if k >= 2:
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times), min(times)
+
+
 def bench_snntorch(x_np, y_np, n_hidden, n_out, repeats):
     import torch
     import snntorch as snn
@@ -154,6 +207,11 @@ def main(argv=None) -> int:
         rows.append(("snnTorch", t_med, t_best, f"ratio snnTorch / cfdopt events = {t_med / med:.2f}"))
     except ImportError as err:
         rows.append(("snnTorch", None, None, f"not installed ({err.name}); skipped"))
+    try:
+        t_med, t_best = bench_torch(x, y, n_hidden, n_out, args.repeats)
+        rows.append(("PyTorch, same LIF by hand", t_med, t_best, f"ratio PyTorch / cfdopt events = {t_med / med:.2f}"))
+    except ImportError as err:
+        rows.append(("PyTorch, same LIF by hand", None, None, f"not installed ({err.name}); skipped"))
     print(f"{'implementation':<30} {'median ms/step':>15} {'best ms/step':>13}  notes")
     for name, m, b, note in rows:
         ms = f"{1e3 * m:15.1f} {1e3 * b:13.1f}" if m is not None else f"{'-':>15} {'-':>13}"

@@ -43,6 +43,16 @@ from cfdopt.flow.jacobian import Factorization, SparseJacobian, cell_pattern
 from cfdopt.flow.state import NVAR
 
 
+def _touches(graph: sp.csr_matrix, rows: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """For each of ``rows``, whether any neighbour in ``graph`` is set in ``mask``."""
+    starts, ends = graph.indptr[rows], graph.indptr[rows + 1]
+    counts = ends - starts
+    first = np.cumsum(counts) - counts
+    flat = np.repeat(starts - first, counts) + np.arange(counts.sum())
+    hits = np.concatenate([[0], np.cumsum(mask[graph.indices[flat]])])
+    return hits[first + counts] > hits[first]
+
+
 def _bisect(graph: sp.csr_matrix, idx: np.ndarray, coords: np.ndarray, leaf: int) -> np.ndarray:
     if idx.size <= leaf:
         return idx
@@ -56,7 +66,7 @@ def _bisect(graph: sp.csr_matrix, idx: np.ndarray, coords: np.ndarray, leaf: int
         a, b = idx[left], idx[~left]
         in_b = np.zeros(graph.shape[0], dtype=bool)
         in_b[b] = True
-        touches = np.asarray(graph[a].multiply(in_b[None, :]).sum(axis=1)).ravel() > 0
+        touches = _touches(graph, a, in_b)
         if best is None or touches.sum() < best[2].size:
             best = (a[~touches], b, a[touches])
     if best is None:
