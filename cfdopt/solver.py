@@ -57,6 +57,7 @@ from cfdopt.flow.jacobian import Factorization, SparseJacobian, jacobian_assembl
 from cfdopt.flow.linsolve import NewtonLinearSolver, nested_dissection
 from cfdopt.flow.residual import Numerics, make_residual, spectral_radius
 from cfdopt.flow.state import NVAR, FlowConditions, primitive, uniform_state
+from cfdopt.jitcache import cached_jit
 from cfdopt.mesh.coarsen import can_coarsen, coarsen, prolong_cells
 from cfdopt.mesh.types import CGrid
 
@@ -152,11 +153,16 @@ def _ilu_gmres(jac: SparseJacobian, diag, rhs, rtol):
     return x
 
 
+_SPECTRAL_RADIUS = cached_jit(spectral_radius, "spectral_radius")
+_FORCE_COEFFICIENTS = cached_jit(force_coefficients, "force_coefficients")
+
+
 @functools.lru_cache(maxsize=None)
 def _residual_jvp(numerics: Numerics):
     """Jitted ``(U, t, grid, flow) -> (dR/dU) t``: the exact Jacobian product, lift coupling included."""
     res = make_residual(numerics)
-    return jax.jit(lambda U, t, grid, flow: jax.jvp(lambda u: res(u, grid, flow), (U,), (t,))[1])
+    return cached_jit(lambda U, t, grid, flow: jax.jvp(lambda u: res(u, grid, flow), (U,), (t,))[1],
+                      f"residual_jvp/{numerics!r}")
 
 
 def _rho_p(U, gamma):
@@ -275,8 +281,8 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
     gamma = flow.gamma
     res = make_residual(numerics)
     assemble = jacobian_assembler(grid.ni, grid.nj, grid.n_wake, numerics)
-    spec_fn = jax.jit(spectral_radius)
-    coef_fn = jax.jit(force_coefficients)
+    spec_fn = _SPECTRAL_RADIUS
+    coef_fn = _FORCE_COEFFICIENTS
     U_inf = np.asarray(uniform_state(flow, grid.ni, grid.nj))
     r_ref = float(np.linalg.norm(np.asarray(res(U_inf, grid, flow))))
     U = U_inf.copy() if U0 is None else np.asarray(U0, dtype=float).reshape(U_inf.shape)

@@ -35,6 +35,7 @@ import scipy.sparse.linalg as spla
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.residual import Numerics, residual_at_cl
 from cfdopt.flow.state import NVAR
+from cfdopt.jitcache import cached_jit
 
 
 def cell_pattern(ni: int, nj: int, n_wake: int, radius: int = 2) -> sp.csr_matrix:
@@ -233,8 +234,8 @@ class JacobianAssembler:
             _, dr = jax.jvp(lambda c: residual_at_cl(U, grid, flow, c, numerics), (cl,), (jnp.ones_like(cl),))
             return dr.reshape(-1), dcl.reshape(-1)
 
-        self._values = jax.jit(values)
-        self._rank_one = jax.jit(rank_one)
+        self._values = cached_jit(values, f"jacobian_values/{numerics!r}")
+        self._rank_one = cached_jit(rank_one, f"jacobian_rank_one/{numerics!r}")
 
     def __call__(self, U, grid, flow) -> SparseJacobian:
         """The exact ``dR/dU`` at ``U``."""

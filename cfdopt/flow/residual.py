@@ -32,6 +32,7 @@ from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.muscl import LIMITERS, reconstruct
 from cfdopt.flow.roe import roe_flux_primitive
 from cfdopt.flow.state import FlowConditions, freestream_primitive, primitive
+from cfdopt.jitcache import cached_jit
 from cfdopt.mesh.types import CGrid, metrics
 
 
@@ -124,7 +125,7 @@ def make_residual(numerics: Numerics = Numerics()):
         cl = force_coefficients(U, grid, flow)["cl"] if numerics.point_vortex else 0.0
         return residual_at_cl(U, grid, flow, cl, numerics)
 
-    return jax.jit(residual)
+    return cached_jit(residual, f"residual/{numerics!r}")
 
 
 def spectral_radius(U, grid: CGrid, flow: FlowConditions) -> jax.Array:

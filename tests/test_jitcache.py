@@ -1,0 +1,68 @@
+"""cfdopt.jitcache: traced programs on disk give the results of plain jit and never go stale."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from cfdopt.jitcache import cached_jit
+
+
+@pytest.fixture
+def cache_dir(tmp_path):
+    old = jax.config.jax_compilation_cache_dir
+    jax.config.update("jax_compilation_cache_dir", str(tmp_path))
+    try:
+        yield tmp_path / "export"
+    finally:
+        from jax._src import compilation_cache  # the XLA cache keeps its first folder until reset
+
+        jax.config.update("jax_compilation_cache_dir", old)
+        compilation_cache.reset_cache()
+
+
+def _fun(x, pair, scale):
+    a, b = pair
+    return {"sum": jnp.sum(x * a) + scale, "prod": x * b}
+
+
+def _files(folder):
+    return sorted(folder.glob("*.pkl")) if folder.exists() else []
+
+
+def test_disk_program_matches_jit_and_is_keyed_by_shape(cache_dir):
+    f = cached_jit(_fun, "test-fun")
+    x = np.linspace(0.0, 1.0, 5)
+    args = (x, (jnp.asarray(2.0), np.arange(5.0)), 0.5)
+    first = f(*args)
+    assert len(_files(cache_dir)) == 1
+    again = f(*args)  # served from the file
+    expect = jax.jit(_fun)(*args)
+    for out in (first, again):
+        assert set(out) == {"sum", "prod"}
+        np.testing.assert_array_equal(out["sum"], expect["sum"])
+        np.testing.assert_array_equal(out["prod"], expect["prod"])
+    f(np.ones(7), (1.0, np.ones(7)), 0.0)
+    assert len(_files(cache_dir)) == 2
+    cached_jit(_fun, "another-name")(*args)
+    assert len(_files(cache_dir)) == 3
+
+
+def test_a_fresh_wrapper_reads_the_stored_program(cache_dir):
+    x = np.arange(4.0)
+    cached_jit(_fun, "reuse")(x, (1.0, x), 1.0)
+    (path,) = _files(cache_dir)
+    stamp = path.stat().st_mtime_ns
+    out = cached_jit(lambda *a: pytest.fail("traced although stored"), "reuse")(x, (1.0, x), 1.0)
+    assert path.stat().st_mtime_ns == stamp
+    np.testing.assert_array_equal(out["prod"], x * x)
+
+
+def test_transformations_and_cache_off_use_plain_jit(cache_dir):
+    f = cached_jit(lambda x: jnp.sum(jnp.sin(x)), "sin-sum")
+    x = np.linspace(0.0, 1.0, 6)
+    np.testing.assert_allclose(jax.grad(f)(x), np.cos(x), rtol=1e-14)
+    assert _files(cache_dir) == []  # the gradient traced f: nothing stored
+    jax.config.update("jax_compilation_cache_dir", None)
+    assert float(f(x)) == pytest.approx(np.sum(np.sin(x)), rel=1e-14)
+    assert _files(cache_dir) == []
