@@ -67,6 +67,33 @@ class DesignSpace:
             d[-1] = self.alpha0
         return d
 
+    def read(self, path) -> np.ndarray:
+        """A design from a JSON file with a key ``design``: a list of ``n_vars`` numbers, or an
+        object mapping every name in :attr:`names` to a number (the ``summary.json`` that
+        ``cfdopt optimize`` writes for each design).
+
+        Raises:
+            ConfigError: unreadable file, or a design that does not fit this space.
+        """
+        import json
+        from pathlib import Path
+
+        try:
+            raw = json.loads(Path(path).read_text())["design"]
+            if isinstance(raw, dict):
+                missing = [n for n in self.names if n not in raw]
+                if missing or len(raw) != self.n_vars:
+                    raise ConfigError(f"{path}: 'design' names {sorted(raw)[:3]}... do not match this case's "
+                                      f"{self.n_vars} variables (missing e.g. {missing[:2]})")
+                raw = [raw[n] for n in self.names]
+            design = np.asarray(raw, dtype=float)
+        except (OSError, KeyError, ValueError, TypeError) as err:
+            raise ConfigError(f"{path}: expected JSON with a key 'design' (a list of numbers, or an object "
+                              f"of variable name -> number): {err}") from err
+        if design.shape != (self.n_vars,):
+            raise ConfigError(f"{path}: 'design' has {design.size} values, this design space has {self.n_vars}")
+        return design
+
     def surface(self, d) -> jax.Array:
         """``(n_airfoil + 1, 2)`` Selig-ordered surface of design ``d``."""
         d = jnp.asarray(d, dtype=jnp.float64)

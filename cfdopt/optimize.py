@@ -375,8 +375,8 @@ class _Iterations:
 
 
 def run_optimization(problem, opt_cfg, *, cached=(), on_point=None, on_event=None, on_iteration=None,
-                     progress=None) -> OptimizationResult:
-    """Minimize the case's objective from the baseline design.
+                     progress=None, initial=None) -> OptimizationResult:
+    """Minimize the case's objective from the baseline design (or from ``initial``).
 
     Args:
         problem: an :class:`cfdopt.problem.AeroProblem`.
@@ -386,6 +386,8 @@ def run_optimization(problem, opt_cfg, *, cached=(), on_point=None, on_event=Non
         on_event: called with a dict for every failed point (logged, not fatal).
         on_iteration: called with ``(row, point)`` after every iteration (results writer).
         progress: called with the history row of every iteration (progress lines).
+        initial: design vector to start from (within the bounds); the baseline is still
+            evaluated first and stays the reference of the reduction.
 
     Returns:
         :class:`OptimizationResult`.
@@ -411,6 +413,13 @@ def run_optimization(problem, opt_cfg, *, cached=(), on_point=None, on_event=Non
         return opt_cfg.max_iterations - (len(iterations.rows) - 1)
 
     x_start, messages, res = ev.x0, [], None
+    if initial is not None:
+        x_start = np.asarray(initial, dtype=float) / ev.scale
+        if np.any(x_start < ev.lower - 1e-12) or np.any(x_start > ev.upper + 1e-12):
+            raise ConfigError("[optimize] initial_design lies outside the design bounds "
+                              f"(largest shape variable {np.max(np.abs(initial[:problem.space.n_shape])):.4g}, "
+                              f"bound {problem.cfg.design.bound})")
+        x_start = np.clip(x_start, ev.lower, ev.upper)
     for run in range(MAX_RESTARTS + 1):
         left = iterations_left()
         if left < 1:

@@ -6,6 +6,11 @@ from pathlib import Path
 import jax
 import pytest
 
+# cli.main switches on the persistent caches (cfdopt.cli.enable_compilation_cache); in the middle of a
+# test session that would make cfdopt.jitcache trace and compile a second program for functions already
+# compiled through plain jit. tests/test_jitcache.py turns the caches on where it tests them.
+os.environ.setdefault("CFDOPT_CACHE_DIR", "")
+
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_numpy_rank_promotion", "raise")
 

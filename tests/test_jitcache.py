@@ -66,3 +66,26 @@ def test_transformations_and_cache_off_use_plain_jit(cache_dir):
     jax.config.update("jax_compilation_cache_dir", None)
     assert float(f(x)) == pytest.approx(np.sum(np.sin(x)), rel=1e-14)
     assert _files(cache_dir) == []
+
+
+def test_a_solve_through_stored_programs_is_bitwise_the_plain_one(cache_dir):
+    from cfdopt.config import MeshConfig
+    from cfdopt.flow.residual import Numerics
+    from cfdopt.flow.state import FlowConditions
+    from cfdopt.geometry import close_trailing_edge, load_airfoil
+    from cfdopt.mesh import cgrid_from_config
+    from cfdopt.solver import SolverSettings, solve_flow
+
+    surface = close_trailing_edge(load_airfoil("naca0012-sharp", "."))
+    grid = cgrid_from_config(surface, MeshConfig(n_airfoil=32, n_wake=8, n_normal=8, farfield=20.0))
+    flow = FlowConditions(0.8, 1.25)
+    settings = SolverSettings(mesh_levels=1, tolerance=1e-10)
+    folder = str(cache_dir.parent)
+    jax.config.update("jax_compilation_cache_dir", None)
+    plain = solve_flow(grid, flow, Numerics(point_vortex=True), settings)
+    jax.config.update("jax_compilation_cache_dir", folder)
+    stored = solve_flow(grid, flow, Numerics(point_vortex=True), settings)
+    assert len(_files(cache_dir)) >= 5  # residual, its JVP, Jacobian values, lift coupling, forces, ...
+    assert plain.converged and stored.converged
+    np.testing.assert_array_equal(np.asarray(stored.U), np.asarray(plain.U))
+    assert stored.coefficients == plain.coefficients

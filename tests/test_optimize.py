@@ -213,3 +213,39 @@ def test_warm_start_false_solves_every_design_from_the_free_stream(problem, tmp_
     assert summary["evaluations"] >= 2
     # one call per evaluation, then the final design's outputs: never a warm start
     assert calls and not any(calls)
+
+
+def test_initial_design_continues_a_previous_run(lbfgs_run, problem, tmp_path):
+    """A run started from another run's final summary.json (the dict form) starts there, is
+    measured against the undeformed baseline, and does not end worse than where it started."""
+    _, out, first, _ = lbfgs_run
+    final_file = out / "designs" / "final" / "summary.json"
+    start = problem.space.read(final_file)
+    np.testing.assert_array_equal(start, list(first["final"]["design"].values()))
+    cfg = dataclasses.replace(tiny_case(max_iterations=2),
+                              optimize=OptimizeConfig(max_iterations=2, initial_design=str(final_file)))
+    rows = []
+    summary = optimize_case(cfg, tmp_path, progress=rows.append, problem=problem)
+    assert summary["baseline"]["cd"] == pytest.approx(first["baseline"]["cd"], rel=1e-12)
+    assert rows[0]["cd"] == pytest.approx(first["baseline"]["cd"], rel=1e-12)  # row 0: the baseline
+    assert summary["final"]["cd"] <= first["final"]["cd"] * (1 + 1e-9)
+
+
+def test_design_files_are_read_as_lists_or_by_name(problem, tmp_path):
+    space = problem.space
+    values = np.linspace(-1e-3, 1e-3, space.n_vars)
+    as_list, by_name = tmp_path / "list.json", tmp_path / "names.json"
+    as_list.write_text(json.dumps({"design": values.tolist()}))
+    by_name.write_text(json.dumps({"design": dict(zip(reversed(space.names), reversed(values.tolist())))}))
+    np.testing.assert_array_equal(space.read(as_list), values)
+    np.testing.assert_array_equal(space.read(by_name), values)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"design": values[:-1].tolist()}))
+    with pytest.raises(CfdoptError, match="bad.json.*values"):
+        space.read(bad)
+    bad.write_text(json.dumps({"design": {"nope": 1.0}}))
+    with pytest.raises(CfdoptError, match="do not match"):
+        space.read(bad)
+    bad.write_text("{")
+    with pytest.raises(CfdoptError, match="key 'design'"):
+        space.read(bad)

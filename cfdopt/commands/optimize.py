@@ -68,8 +68,11 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
         if on_event is not None:
             on_event(e)
 
+    initial = None
+    if cfg.optimize.initial_design is not None:
+        initial = problem.space.read(Path(cfg.case_dir) / cfg.optimize.initial_design)
     result = run_optimization(problem, cfg.optimize, cached=cached, on_point=on_point, on_event=event,
-                              on_iteration=writer.iteration, progress=progress)
+                              on_iteration=writer.iteration, progress=progress, initial=initial)
     final, base = result.final, result.baseline
     ev = problem.evaluate(final.design, warm_start=cfg.optimize.warm_start)
     summary = dict(

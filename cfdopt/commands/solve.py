@@ -34,13 +34,7 @@ def build_grid(cfg, design_file: Path | None = None):
     problem = AeroProblem(cfg)
     if design_file is None:
         return problem.grid0, FlowConditions.from_config(cfg.flow)
-    try:
-        design = np.asarray(json.loads(Path(design_file).read_text())["design"], dtype=float)
-    except (OSError, KeyError, ValueError, TypeError) as err:
-        raise ConfigError(f"{design_file}: expected JSON with a key 'design' (list of numbers): {err}") from err
-    if design.shape != (problem.space.n_vars,):
-        raise ConfigError(f"{design_file}: 'design' has {design.size} values, the case's "
-                          f"{cfg.design.parametrization} design space has {problem.space.n_vars}")
+    design = problem.space.read(design_file)
     grid, flow = problem.geometry(design)
     check_deformation(grid)
     return grid, FlowConditions(mach=float(flow.mach), alpha=float(flow.alpha), gamma=flow.gamma)
