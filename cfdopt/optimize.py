@@ -235,10 +235,13 @@ class Evaluator:
         on_point: called with each newly computed point (checkpointing).
         on_event: called with a dict for each failed point.
         warm_start: start each solve from the last converged state (else from the free stream).
+        first_step: gradient norm of the scaled objective at the baseline. SLSQP, and L-BFGS-B
+            with every variable bounded, start from an identity Hessian and a unit step, so this
+            is the length of their first step in units of the design bound.
     """
 
     def __init__(self, problem, objective: str, constraints: ConstraintSet, cached=(), on_point=None, on_event=None,
-                 warm_start: bool = True):
+                 warm_start: bool = True, first_step: float = 1.0):
         space = problem.space
         self.problem = problem
         self.objective = objective
@@ -254,6 +257,7 @@ class Evaluator:
         self.on_point = on_point
         self.on_event = on_event
         self.warm_start = warm_start
+        self.first_step = float(first_step)
         self.f_scale = 1.0
         if constraints.geometric is not None:
             self._geo = jax.jit(constraints.geometric)
@@ -304,7 +308,7 @@ class Evaluator:
         t2 = time.perf_counter()
         if index == 0:
             g0 = float(np.linalg.norm(grads[self.objective].design * self.scale))
-            self.f_scale = g0 if g0 > 0 else max(abs(grads[self.objective].value), 1e-2)
+            self.f_scale = g0 / self.first_step if g0 > 0 else max(abs(grads[self.objective].value), 1e-2)
         cons = [geo] + [np.array([grads[obj].value - off]) for _, obj, off in self.constraints.aero]
         jac = [geo_jac] + [grads[obj].design[None, :] * self.scale[None, :] for _, obj, _ in self.constraints.aero]
         xy, cp = surface_cp(jnp.asarray(ev.solve.U), ev.grid, ev.flow)
@@ -399,7 +403,7 @@ def run_optimization(problem, opt_cfg, *, cached=(), on_point=None, on_event=Non
     constraints = build_constraints(opt_cfg, problem.space)
     method = choose_method(opt_cfg, constraints)
     ev = Evaluator(problem, opt_cfg.objective, constraints, cached, on_point, on_event,
-                   warm_start=getattr(opt_cfg, "warm_start", True))
+                   warm_start=getattr(opt_cfg, "warm_start", True), first_step=getattr(opt_cfg, "first_step", 1.0))
     t_start = time.perf_counter()
     iterations = _Iterations(ev, on_iteration, progress, t_start)
     baseline = ev(ev.x0)

@@ -249,3 +249,12 @@ def test_design_files_are_read_as_lists_or_by_name(problem, tmp_path):
     bad.write_text("{")
     with pytest.raises(CfdoptError, match="key 'design'"):
         space.read(bad)
+
+
+def test_first_step_sets_the_scaled_gradient_norm(problem, tmp_path):
+    """The objective is scaled so that |grad| in bound units is first_step at the baseline: the
+    identity-Hessian first step of SLSQP/L-BFGS-B is that fraction of the bound."""
+    rows = []
+    cfg = tiny_case(max_iterations=1, first_step=0.25)
+    optimize_case(cfg, tmp_path, progress=rows.append, problem=problem)
+    assert rows[0]["grad_norm"] == pytest.approx(0.25, rel=1e-12)
