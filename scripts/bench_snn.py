@@ -73,6 +73,22 @@ def bench_cfdopt(x_np, y_np, n_hidden, n_out, repeats, events=False):
     return statistics.median(times), min(times), compile_s, first_loss
 
 
+def _time_torch(forward, opt, y, repeats):
+    """Median and best seconds of a PyTorch Adam step on the max-over-time cross-entropy (2 warm-up steps)."""
+    import torch
+
+    times = []
+    for k in range(repeats + 2):
+        t0 = time.perf_counter()
+        loss = torch.nn.functional.cross_entropy(forward().max(dim=0).values, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if k >= 2:
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times), min(times)
+
+
 def bench_torch(x_np, y_np, n_hidden, n_out, repeats):
     """The same network in plain PyTorch: the per-step LIF update snnTorch's ``Leaky`` performs
     (reset by subtraction, detached; SuperSpike surrogate), for machines without snnTorch."""
@@ -114,16 +130,7 @@ def bench_torch(x_np, y_np, n_hidden, n_out, repeats):
             rec.append(mem2)
         return torch.stack(rec)
 
-    times = []
-    for k in range(repeats + 2):
-        t0 = time.perf_counter()
-        loss = torch.nn.functional.cross_entropy(forward().max(dim=0).values, y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if k >= 2:
-            times.append(time.perf_counter() - t0)
-    return statistics.median(times), min(times)
+    return _time_torch(forward, opt, y, repeats)
 
 
 def bench_snntorch(x_np, y_np, n_hidden, n_out, repeats):
@@ -155,17 +162,7 @@ def bench_snntorch(x_np, y_np, n_hidden, n_out, repeats):
     net = Net()
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     x, y = torch.tensor(x_np), torch.tensor(y_np, dtype=torch.long)
-    times = []
-    for k in range(repeats + 2):
-        t0 = time.perf_counter()
-        out = net(x)
-        loss = torch.nn.functional.cross_entropy(out.max(dim=0).values, y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if k >= 2:
-            times.append(time.perf_counter() - t0)
-    return statistics.median(times), min(times)
+    return _time_torch(lambda: net(x), opt, y, repeats)
 
 
 def main(argv=None) -> int:
