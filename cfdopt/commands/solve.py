@@ -16,7 +16,8 @@ HELP = "solve the steady flow of a case (Newton); write summary.json, solution.v
 
 def add_arguments(parser) -> None:
     parser.add_argument("--design", type=Path, default=None,
-                        help="JSON file with a key 'design' (design variables) to solve a deformed airfoil")
+                        help="JSON file with a key 'design' (a list of design variables, or name -> value as in "
+                             "a designs/*/summary.json of cfdopt optimize) to solve a deformed airfoil")
     parser.add_argument("--restart", action="store_true",
                         help="start from OUT/state.npz of a previous solve on the same mesh")
 
