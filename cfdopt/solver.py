@@ -8,7 +8,8 @@ with local time steps, then updates ``U <- U + omega dU``. The linear
 system is solved inexactly, to a relative residual
 ``eta = max(linear_tolerance, forcing min(1, ||R|| / ||R_0||))`` (inexact
 Newton, Dembo, Eisenstat & Steihaug 1982: ``eta`` proportional to the
-residual keeps the convergence quadratic), by GMRES on the exact operator
+residual keeps the convergence quadratic), never tighter than the final
+step needs to meet the tolerance (:func:`forcing_term`), by GMRES on the exact operator
 preconditioned by a lagged LU of the exact Jacobian
 (:class:`cfdopt.flow.linsolve.NewtonLinearSolver`). The CFL number follows switched
 evolution relaxation (SER, Mulder & van Leer 1985),
@@ -142,6 +143,20 @@ def _linear_solver(grid: CGrid, settings: SolverSettings, level: int = 0) -> New
     cap = max(5, settings.krylov_iterations // 2**level)
     return NewtonLinearSolver(rtol=settings.linear_tolerance, cell_order=order, reuse=settings.lu_reuse,
                               precision=settings.lu_precision, max_reuse_iterations=cap)
+
+
+def forcing_term(r: float, r_ref: float, tolerance: float, forcing: float = 0.1,
+                 linear_tolerance: float = 1e-12) -> float:
+    """Relative tolerance ``eta`` of the linear solve at residual norm ``r`` (inexact Newton).
+
+    ``eta = max(linear_tolerance, forcing min(1, r / r_ref))``: proportional to the residual, so the
+    tail stays quadratic while early pseudo-time steps are solved loosely (Dembo, Eisenstat & Steihaug
+    1982), but never below ``tolerance r_ref / (2 r)``, the accuracy at which the step already ends
+    the solve (Kelley 1995, Iterative Methods for Linear and Nonlinear Equations, eq. 6.20), and
+    never above ``forcing``.
+    """
+    eta = max(linear_tolerance, min(forcing, forcing * r / r_ref))
+    return min(forcing, max(eta, 0.5 * tolerance * r_ref / r))
 
 
 def _ilu_gmres(jac: SparseJacobian, diag, rhs, rtol):
@@ -315,9 +330,7 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
         it += 1
         ta = time.perf_counter()
         spec = np.asarray(spec_fn(U, grid, flow))
-        # Inexact Newton: the linear tolerance follows the residual (Dembo, Eisenstat & Steihaug 1982),
-        # so the tail stays quadratic while early pseudo-time steps are solved loosely.
-        eta = max(settings.linear_tolerance, min(settings.forcing, settings.forcing * r / r_ref))
+        eta = forcing_term(r, r_ref, tolerance, settings.forcing, settings.linear_tolerance)
         accepted = False
         tj = 0.0
         for _attempt in range(12):

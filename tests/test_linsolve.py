@@ -115,3 +115,25 @@ def test_single_precision_lu_still_gives_the_exact_step(case):
     assert np.linalg.norm(jac.matvec(x) + diag * x - b) <= 2e-12 * np.linalg.norm(b)
     # the single-precision LU alone is only good to ~1e-5 on this system
     assert np.linalg.norm(jac.matvec(solver.fact.solve(b)) + diag * solver.fact.solve(b) - b) > 1e-9 * np.linalg.norm(b)
+
+
+@pytest.mark.parametrize("looser", [False, True])
+def test_lagged_lu_is_retried_for_a_looser_tolerance(case, looser):
+    """After a reuse that needed more than half the allowed iterations, the next call at the same
+    tolerance factors at once; one asking for a 1000x looser residual tries the lagged LU first."""
+    grid, jac = case
+    n = jac.matrix.shape[0]
+    rng = np.random.default_rng(4)
+    solver = NewtonLinearSolver(rtol=1e-12, max_reuse_iterations=20)
+    d0 = np.full(n, 0.5)
+    solver(jac, d0, rng.normal(size=n))
+    jac2 = type(jac)(jac.matrix + sp.diags(3e-2 * rng.normal(size=n)), jac.rank_one)
+    solver(jac2, d0, rng.normal(size=n))
+    # this perturbation takes 11 of the 20 iterations to reach 1e-12 (> half: a lagged LU is now suspect)
+    assert solver.stats["reuses"] == 1 and solver._last_iterations > 10
+    b = rng.normal(size=n)
+    rtol = 1e-9 if looser else 1e-12
+    x = solver(jac2, d0, b, rtol=rtol)
+    assert solver.stats["factorizations"] == (1 if looser else 2)
+    assert solver.stats["reuses"] == (2 if looser else 1)
+    assert np.linalg.norm(jac2.matvec(x) + d0 * x - b) <= 2 * rtol * np.linalg.norm(b)

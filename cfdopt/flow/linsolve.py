@@ -207,6 +207,7 @@ class NewtonLinearSolver:
         self.precision = precision
         self.fact: Factorization | None = None
         self._last_iterations = 0
+        self._last_rtol = rtol
         self.assembly_s = 0.0
         self.stats = dict(factorizations=0, reuses=0, failed_reuses=0, gmres_iterations=0)
 
@@ -249,14 +250,17 @@ class NewtonLinearSolver:
         def op(y):
             return mv(y) + diag * y
 
-        # a lagged LU that needed more than half the allowed iterations last time is likely to fail now
-        if self.reuse and self.fact is not None and self._last_iterations <= self.max_reuse_iterations // 2:
+        # a lagged LU that needed more than half the allowed iterations last time is likely to fail now,
+        # unless this call asks for 100x less than that one did
+        if (self.reuse and self.fact is not None
+                and (self._last_iterations <= self.max_reuse_iterations // 2 or rtol >= 100 * self._last_rtol)):
+            self._last_rtol = rtol
             x, self._last_iterations = self._gmres(op, rhs, rtol, self.max_reuse_iterations)
             if x is not None:
                 self.stats["reuses"] += 1
                 return x
             self.stats["failed_reuses"] += 1
-        self._last_iterations = 0
+        self._last_iterations, self._last_rtol = 0, rtol
         self.fact = None
         j = get_jac()
         self.stats["factorizations"] += 1
