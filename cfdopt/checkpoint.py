@@ -186,6 +186,12 @@ class ResultsWriter:
     def event(self, event: dict) -> None:
         if "restart" in event:
             self.events.append(f"restart {event['restart']} from evaluation {event['evaluation']}: {event['message']}")
+        elif "free_stream" in event:
+            fs = event["free_stream"]
+            what = (f"CD {fs['cd']:.6f}, CL {fs['cl']:+.5f}" if fs.get("converged")
+                    else f"no converged solution ({fs.get('message', '')})")
+            self.events.append(f"final design (evaluation {event['evaluation']}) solved from the free stream: {what}; "
+                               "a different flow from the optimizer's warm-started one")
         else:
             self.events.append(f"evaluation {event['evaluation']}: failed point backed off: {event['message']}")
         atomic_write(self.out / "events.log", ("\n".join(self.events) + "\n").encode())

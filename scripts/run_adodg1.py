@@ -42,6 +42,10 @@ def main() -> None:
     print(f"{'baseline CD':<28s} {b['cd']:>14.6f}")
     print(f"{'optimized CD':<28s} {f['cd']:>14.6f}")
     print(f"{'reduction (%)':<28s} {s['cd_reduction_percent']:>14.1f}")
+    fs = s.get("final_free_stream")
+    if fs is not None:
+        cd_fs = f"{fs['cd']:.6f} ({fs['cd_reduction_percent']:.1f}%)" if fs["converged"] else "not converged"
+        print(f"{'same design, free-stream CD':<28s} {cd_fs:>14s}" + ("" if fs["same_solution"] else "  <- another flow solution"))
     print(f"{'baseline / final CL':<28s} {b['cl']:>+6.4f} / {f['cl']:+.4f}")
     print(f"{'max constraint violation':<28s} {f['violation']:>14.2e}")
     print(f"{'iterations / evaluations':<28s} {s['iterations']:>7d} / {s['evaluations']}")

@@ -77,6 +77,10 @@ def test_every_output_exists_and_parses(lbfgs_run):
     saved = json.loads((out / "summary.json").read_text())
     for key in ("baseline", "final", "cd_reduction_percent", "iterations", "wall_time_s"):
         assert key in saved
+    # the final design solved again from the free stream: the same flow (one steady solution here)
+    fs = saved["final_free_stream"]
+    assert fs["converged"] and fs["same_solution"]
+    assert fs["cd"] == pytest.approx(summary["final"]["cd"], rel=1e-6)
     mesh = meshio.read(out / "solution.vtu")
     assert mesh.cells[0].data.shape[0] == 48 * 8
     for name in ("convergence.png", "shape.png", "cp.png"):
@@ -258,3 +262,35 @@ def test_first_step_sets_the_scaled_gradient_norm(problem, tmp_path):
     cfg = tiny_case(max_iterations=1, first_step=0.25)
     optimize_case(cfg, tmp_path, progress=rows.append, problem=problem)
     assert rows[0]["grad_norm"] == pytest.approx(0.25, rel=1e-12)
+
+
+def test_free_stream_check_flags_a_second_flow_solution(tmp_path):
+    """A final design whose free-stream solve lands on another steady solution is reported, not hidden."""
+    from types import SimpleNamespace
+
+    from cfdopt.checkpoint import ResultsWriter
+    from cfdopt.commands.optimize import format_event, free_stream_check
+
+    base = SimpleNamespace(coefficients=dict(cd=0.048))
+    final = SimpleNamespace(design=np.zeros(2), coefficients=dict(cd=0.010), index=7)
+
+    def problem_with(cd):
+        flow = SimpleNamespace(coefficients=dict(cl=0.0, cd=cd, cm=0.0))
+        return SimpleNamespace(evaluate=lambda d, warm_start=True: flow)
+
+    same = free_stream_check(problem_with(0.010 * (1 + 1e-7)), final, base)
+    assert same["same_solution"] and same["converged"]
+    other = free_stream_check(problem_with(0.0154), final, base)
+    assert not other["same_solution"]
+    assert other["cd_reduction_percent"] == pytest.approx(100 * (1 - 0.0154 / 0.048))
+    event = dict(evaluation=final.index, free_stream=other)
+    assert "CD 0.015400" in format_event(event) and "more than one" in format_event(event)
+    writer = ResultsWriter(tmp_path, None, [], fresh=True)
+    writer.event(event)
+    assert "solved from the free stream: CD 0.015400" in (tmp_path / "events.log").read_text()
+
+    def failing(d, warm_start=True):
+        raise CfdoptError("flow solve failed: not converged")
+
+    failed = free_stream_check(SimpleNamespace(evaluate=failing), final, base)
+    assert not failed["converged"] and not failed["same_solution"] and "not converged" in failed["message"]

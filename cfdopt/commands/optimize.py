@@ -93,11 +93,41 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
         adjoint_time_s=float(sum(r["adjoint_s"] for r in result.history)),
         mesh=[problem.grid0.ni, problem.grid0.nj], mach=cfg.flow.mach,
     )
+    if cfg.optimize.warm_start:
+        summary["final_free_stream"] = free_stream_check(problem, final, base)
+        if not summary["final_free_stream"]["same_solution"]:
+            event(dict(evaluation=final.index, free_stream=summary["final_free_stream"]))
     _write_final(out, problem, final, ev, writer, summary)
     summary["wall_time_s"] = time.perf_counter() - t0
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     draw_figures(out, cfg.optimize.objective, exaggerate)
     return summary
+
+
+def free_stream_check(problem, final, base, rtol: float = 1e-4) -> dict:
+    """Solve the final design again from the free stream (mesh sequencing) and compare.
+
+    Each optimizer evaluation started from the previous design's flow. Transonic flows can have more
+    than one steady solution (Jameson 1991, AIAA 91-1625; at the ADODG case 1 optimum of 192 x 48 cells
+    one shock at 93-96% chord, or from the free stream two shocks, at 87-89% and 95%), and the warm start
+    picks the one nearest the path the optimizer took. Both states solve the same discrete equations to
+    the tolerance, so their coefficients agree to about ``tolerance`` unless they are different
+    solutions: ``rtol`` (1e-4 of CD) is far above the former and far below the latter.
+
+    Returns:
+        ``cl``, ``cd``, ``cm``, ``converged``, ``cd_reduction_percent`` of the free-stream solve and
+        ``same_solution`` (its CD within ``rtol`` of the optimizer's).
+    """
+    from cfdopt.errors import CfdoptError
+
+    try:
+        ev = problem.evaluate(final.design, warm_start=False)
+    except CfdoptError as err:
+        return dict(converged=False, same_solution=False, message=str(err))
+    c = {k: float(ev.coefficients[k]) for k in ("cl", "cd", "cm")}
+    same = abs(c["cd"] - final.coefficients["cd"]) <= rtol * abs(final.coefficients["cd"])
+    return dict(**c, converged=True, same_solution=bool(same),
+                cd_reduction_percent=100.0 * (1.0 - c["cd"] / base.coefficients["cd"]))
 
 
 def _write_final(out: Path, problem, final, ev, writer, summary) -> None:
@@ -145,9 +175,17 @@ def draw_figures(out: Path, objective: str = "cd", exaggerate: float = 1.0) -> l
 
 
 def format_event(e: dict) -> str:
-    """One progress line for an optimizer event (a backed-off evaluation or a restart)."""
+    """One progress line for an optimizer event (a backed-off evaluation, a restart, a second flow solution)."""
     if "restart" in e:
         return f"  restart {e['restart']}: {e['message']}"
+    if "free_stream" in e:
+        fs = e["free_stream"]
+        if not fs.get("converged"):
+            return f"  warning: the final design did not converge from the free stream ({fs.get('message', '')})"
+        return (f"  warning: from the free stream the final design solves to a different flow: CD {fs['cd']:.6f} "
+                f"({fs['cd_reduction_percent']:+.1f}% reduction), CL {fs['cl']:+.5f}. The flow has more than one "
+                "steady solution; the optimizer's CD holds only on the branch it followed (summary.json: "
+                "final_free_stream)")
     return f"  evaluation {e['evaluation']}: step backed off ({e['message']})"
 
 
