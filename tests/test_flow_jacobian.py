@@ -91,3 +91,27 @@ def test_first_order_jacobian_uses_the_nearest_neighbour_pattern(small_grid):
         v = jnp.asarray(np.random.default_rng(seed).normal(size=U.shape))
         jv = np.asarray(jax.jvp(lambda u: res(u, grid, flow), (U,), (v,))[1]).ravel()
         np.testing.assert_allclose(jac.matvec(np.asarray(v).ravel()), jv, atol=1e-12 * np.abs(jv).max())
+
+
+def test_block_csr_is_the_sorted_block_expansion_of_the_pattern():
+    """Structure from the pattern's indptr alone equals the Kronecker expansion with ones(4, 4), sorted,
+    and each value's JVP position decodes to (colour of its column cell, its column variable; its row)."""
+    import scipy.sparse as sp
+
+    from cfdopt.flow.jacobian import _block_csr
+
+    ni, nj, n_wake = 20, 6, 4
+    pattern = cell_pattern(ni, nj, n_wake)
+    colour = greedy_colouring(pattern)
+    indptr, indices, gather = _block_csr(pattern, colour)
+    n = ni * nj * 4
+    ours = sp.csr_matrix((np.ones(indices.size), indices, indptr), shape=(n, n))
+    assert ours.has_sorted_indices
+    ref = sp.kron(pattern.astype(float), np.ones((4, 4))).tocsr()
+    ref.sort_indices()
+    np.testing.assert_array_equal(ours.indptr, ref.indptr)
+    np.testing.assert_array_equal(ours.indices, ref.indices)
+    rows = np.repeat(np.arange(n), np.diff(indptr))
+    seed, row = np.divmod(gather, n)
+    np.testing.assert_array_equal(row, rows)
+    np.testing.assert_array_equal(seed, colour[indices // 4] * 4 + indices % 4)

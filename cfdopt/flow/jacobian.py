@@ -81,6 +81,39 @@ def greedy_colouring(pattern: sp.csr_matrix) -> np.ndarray:
     return np.asarray(colour, dtype=np.int64)
 
 
+def _block_csr(pattern: sp.csr_matrix, colour: np.ndarray):
+    """CSR structure of the ``NVAR x NVAR`` block expansion of a cell pattern, and where each value lies
+    among the coloured JVPs.
+
+    Row ``r NVAR + a`` holds, for each cell ``c`` of pattern row ``r`` in order, columns
+    ``c NVAR + b`` (``b = 0..NVAR-1``): already sorted, so the positions follow from the pattern's
+    ``indptr`` without a sort. The value ``dR[r, a] / dU[c, b]`` is entry ``r NVAR + a`` of the JVP
+    with seed ``colour[c] NVAR + b``.
+
+    Returns:
+        ``(indptr, indices, gather)``: int32 CSR arrays, and int64 positions into the flattened
+        ``(n_colours NVAR, n)`` JVP results.
+    """
+    pattern = pattern.tocsr()
+    pattern.sort_indices()
+    p = pattern.indptr.astype(np.int64)
+    m = np.diff(p)
+    r = np.repeat(np.arange(m.size), m)
+    c = pattern.indices.astype(np.int64)
+    o = np.arange(c.size) - p[r]
+    a = np.arange(NVAR)[None, :, None]
+    b = np.arange(NVAR)[None, None, :]
+    pos = (NVAR * NVAR * p[r])[:, None, None] + a * NVAR * m[r][:, None, None] + (NVAR * o)[:, None, None] + b
+    n = m.size * NVAR
+    indices = np.empty(c.size * NVAR * NVAR, dtype=np.int32)
+    gather = np.empty(c.size * NVAR * NVAR, dtype=np.int64)
+    indices[pos] = np.broadcast_to(c[:, None, None] * NVAR + b, pos.shape)
+    gather[pos] = (colour[c][:, None, None] * NVAR + b) * n + r[:, None, None] * NVAR + a
+    starts = (NVAR * NVAR * p[:-1])[:, None] + np.arange(NVAR)[None, :] * NVAR * m[:, None]
+    indptr = np.append(starts.ravel(), c.size * NVAR * NVAR).astype(np.int32)
+    return indptr, indices, gather
+
+
 def _splu(a: sp.csc_matrix, perm=None):
     """SuperLU with diagonal pivots, checked on a random right-hand side.
 
@@ -200,30 +233,23 @@ class JacobianAssembler:
         self.colour = greedy_colouring(pattern)
         self.n_colours = int(self.colour.max()) + 1
         n = ni * nj * NVAR
-        coo = pattern.tocoo()
-        r, c = coo.row.astype(np.int64), coo.col.astype(np.int64)
-        a, b = np.meshgrid(np.arange(NVAR), np.arange(NVAR), indexing="ij")
-        row = (r[:, None] * NVAR + a.ravel()[None, :]).ravel()
-        col = (c[:, None] * NVAR + b.ravel()[None, :]).ravel()
-        tan = (self.colour[c][:, None] * NVAR + b.ravel()[None, :]).ravel()
-        order = np.lexsort((col, row))
-        row, col, tan = row[order], col[order], tan[order]
-        self.indices = col.astype(np.int32)
-        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=n))]).astype(np.int32)
+        self.indptr, self.indices, gather = _block_csr(pattern, self.colour)
         self.n = n
-        self._gather = jnp.asarray(tan * n + row)
-        seeds = np.zeros((self.n_colours * NVAR, ni, nj, NVAR))
-        for k in range(NVAR):
-            seeds[self.colour * NVAR + k, np.arange(ni * nj) // nj, np.arange(ni * nj) % nj, k] = 1.0
-        self._seeds = jnp.asarray(seeds)
+        self._gather = jnp.asarray(gather)
+        self._colour = jnp.asarray(self.colour.reshape(ni, nj), dtype=jnp.int32)
         self.numerics = numerics
 
-        def values(U, grid, flow, seeds, gather):
+        n_colours = self.n_colours
+
+        def values(U, grid, flow, colour, gather):
             cl = force_coefficients(U, grid, flow)["cl"] if numerics.point_vortex else 0.0
             def jvp(t):
                 return jax.jvp(lambda u: residual_at_cl(u, grid, flow, cl, numerics), (U,), (t,))[1]
 
-            out = jax.vmap(jvp)(seeds)
+            # seed (colour c, variable k): 1 in variable k of every cell of colour c
+            onehot = (colour[None] == jnp.arange(n_colours)[:, None, None]).astype(U.dtype)
+            seeds = (onehot[:, None, :, :, None] * jnp.eye(NVAR, dtype=U.dtype)[None, :, None, None, :])
+            out = jax.vmap(jvp)(seeds.reshape(n_colours * NVAR, *U.shape))
             return out.reshape(-1)[gather]
 
         def rank_one(U, grid, flow):
@@ -234,12 +260,12 @@ class JacobianAssembler:
             _, dr = jax.jvp(lambda c: residual_at_cl(U, grid, flow, c, numerics), (cl,), (jnp.ones_like(cl),))
             return dr.reshape(-1), dcl.reshape(-1)
 
-        self._values = cached_jit(values, f"jacobian_values/{numerics!r}")
+        self._values = cached_jit(values, f"jacobian_values/{numerics!r}/{n_colours}")
         self._rank_one = cached_jit(rank_one, f"jacobian_rank_one/{numerics!r}")
 
     def __call__(self, U, grid, flow) -> SparseJacobian:
         """The exact ``dR/dU`` at ``U``."""
-        data = np.asarray(self._values(U, grid, flow, self._seeds, self._gather))
+        data = np.asarray(self._values(U, grid, flow, self._colour, self._gather))
         mat = sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
         low = None
         if self.numerics.point_vortex:
