@@ -12,6 +12,10 @@ parameters, the source of every ``cfdopt`` module, the JAX version, and the
 tree structure, shapes and dtypes of the arguments, so an edited solver never
 meets a stale program. Calls under a JAX transformation (tracer arguments)
 and calls with the cache off go to plain ``jax.jit``.
+
+:func:`cached_array` keeps a computed NumPy array (such as the nested-dissection
+order of a grid, 0.3 s for the 344 x 64 cells of the benchmark) under
+``<cache dir>/arrays`` with the same kind of key.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from pathlib import Path
 import jax
 import numpy as np
 
-__all__ = ["cached_jit"]
+__all__ = ["cached_array", "cached_jit"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -94,3 +98,32 @@ def cached_jit(fun, name: str):
         return jax.tree.unflatten(out_tree, run(*arrays))
 
     return call
+
+
+def cached_array(name: str, compute) -> np.ndarray:
+    """``compute()``, a NumPy array, read from ``<cache dir>/arrays`` when an earlier process stored it.
+
+    Args:
+        name: identifies the array *and everything it depends on* (for example the grid shape);
+            the key adds the source of every ``cfdopt`` module.
+        compute: function of no arguments returning the array.
+
+    Returns:
+        The array, read-only. With the cache off, ``compute()`` itself.
+    """
+    base = jax.config.jax_compilation_cache_dir
+    if not base:
+        return compute()
+    key = hashlib.sha256(repr((name, _source_digest())).encode()).hexdigest()[:32]
+    path = Path(base) / "arrays" / f"{key}.npy"
+    try:
+        out = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        out = np.asarray(compute())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            np.save(f, out, allow_pickle=False)
+        os.replace(tmp, path)
+    out.setflags(write=False)
+    return out

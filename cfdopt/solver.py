@@ -58,7 +58,7 @@ from cfdopt.flow.jacobian import Factorization, SparseJacobian, jacobian_assembl
 from cfdopt.flow.linsolve import NewtonLinearSolver, nested_dissection
 from cfdopt.flow.residual import Numerics, make_residual, spectral_radius
 from cfdopt.flow.state import NVAR, FlowConditions, primitive, uniform_state
-from cfdopt.jitcache import cached_jit
+from cfdopt.jitcache import cached_array, cached_jit
 from cfdopt.mesh.coarsen import can_coarsen, coarsen, prolong_cells
 from cfdopt.mesh.types import CGrid
 
@@ -138,8 +138,10 @@ def _linear_solver(grid: CGrid, settings: SolverSettings, level: int = 0) -> New
     A coarser level gets half the GMRES iterations per level (at least 5): its LU costs about
     ``n^1.5`` against ``n`` per iteration, so refactoring pays sooner on a smaller grid.
     """
-    order = (nested_dissection(grid.ni, grid.nj, grid.n_wake) if settings.ordering == "nested-dissection"
-             else None)
+    order = None
+    if settings.ordering == "nested-dissection":
+        order = cached_array(f"nested_dissection/{grid.ni}x{grid.nj}/{grid.n_wake}",
+                             lambda: nested_dissection(grid.ni, grid.nj, grid.n_wake))
     cap = max(5, settings.krylov_iterations // 2**level)
     return NewtonLinearSolver(rtol=settings.linear_tolerance, cell_order=order, reuse=settings.lu_reuse,
                               precision=settings.lu_precision, max_reuse_iterations=cap)

@@ -89,3 +89,25 @@ def test_a_solve_through_stored_programs_is_bitwise_the_plain_one(cache_dir):
     assert plain.converged and stored.converged
     np.testing.assert_array_equal(np.asarray(stored.U), np.asarray(plain.U))
     assert stored.coefficients == plain.coefficients
+
+
+def test_cached_array_is_computed_once_per_name(cache_dir):
+    from cfdopt.jitcache import cached_array
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return np.arange(6, dtype=np.int64)[::-1]
+
+    first = cached_array("test-array/6", compute)
+    second = cached_array("test-array/6", compute)  # read from the file
+    assert len(calls) == 1
+    np.testing.assert_array_equal(second, first)
+    assert second.dtype == np.int64 and not second.flags.writeable
+    assert len(list((cache_dir.parent / "arrays").glob("*.npy"))) == 1
+    cached_array("test-array/7", compute)  # another name: computed again
+    assert len(calls) == 2
+    jax.config.update("jax_compilation_cache_dir", "")
+    cached_array("test-array/6", compute)  # cache off: always computed
+    assert len(calls) == 3
