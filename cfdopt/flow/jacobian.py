@@ -242,35 +242,33 @@ class JacobianAssembler:
         n_colours = self.n_colours
 
         def values(U, grid, flow, colour, gather):
-            cl = force_coefficients(U, grid, flow)["cl"] if numerics.point_vortex else 0.0
+            # with the point vortex, R(U) = R_c(U, CL(U)): the coloured JVPs hold CL fixed, and the
+            # rank-one term u v^T = (dR_c/dCL)(dCL/dU)^T comes from the same program
+            if numerics.point_vortex:
+                cl, dcl = jax.value_and_grad(lambda u: force_coefficients(u, grid, flow)["cl"])(U)
+            else:
+                cl = 0.0
+
             def jvp(t):
                 return jax.jvp(lambda u: residual_at_cl(u, grid, flow, cl, numerics), (U,), (t,))[1]
 
             # seed (colour c, variable k): 1 in variable k of every cell of colour c
             onehot = (colour[None] == jnp.arange(n_colours)[:, None, None]).astype(U.dtype)
             seeds = (onehot[:, None, :, :, None] * jnp.eye(NVAR, dtype=U.dtype)[None, :, None, None, :])
-            out = jax.vmap(jvp)(seeds.reshape(n_colours * NVAR, *U.shape))
-            return out.reshape(-1)[gather]
-
-        def rank_one(U, grid, flow):
-            def lift(u):
-                return force_coefficients(u, grid, flow)["cl"]
-
-            cl, dcl = jax.value_and_grad(lift)(U)
+            data = jax.vmap(jvp)(seeds.reshape(n_colours * NVAR, *U.shape)).reshape(-1)[gather]
+            if not numerics.point_vortex:
+                return data, None
             _, dr = jax.jvp(lambda c: residual_at_cl(U, grid, flow, c, numerics), (cl,), (jnp.ones_like(cl),))
-            return dr.reshape(-1), dcl.reshape(-1)
+            return data, (dr.reshape(-1), dcl.reshape(-1))
 
         self._values = cached_jit(values, f"jacobian_values/{numerics!r}/{n_colours}")
-        self._rank_one = cached_jit(rank_one, f"jacobian_rank_one/{numerics!r}")
 
     def __call__(self, U, grid, flow) -> SparseJacobian:
         """The exact ``dR/dU`` at ``U``."""
-        data = np.asarray(self._values(U, grid, flow, self._colour, self._gather))
-        mat = sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
-        low = None
-        if self.numerics.point_vortex:
-            u, v = self._rank_one(U, grid, flow)
-            low = (np.asarray(u), np.asarray(v))
+        data, low = self._values(U, grid, flow, self._colour, self._gather)
+        mat = sp.csr_matrix((np.asarray(data), self.indices, self.indptr), shape=(self.n, self.n))
+        if low is not None:
+            low = (np.asarray(low[0]), np.asarray(low[1]))
         return SparseJacobian(mat, low)
 
 
