@@ -14,7 +14,7 @@ meets a stale program. Calls under a JAX transformation (tracer arguments)
 and calls with the cache off go to plain ``jax.jit``.
 
 :func:`cached_array` keeps a computed NumPy array (such as the nested-dissection
-order of a grid, 0.3 s for the 344 x 64 cells of the benchmark) under
+order of a grid, about 0.5 s for the three levels of the 344 x 64 benchmark) under
 ``<cache dir>/arrays`` with the same kind of key.
 """
 

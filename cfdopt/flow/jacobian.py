@@ -237,7 +237,6 @@ class JacobianAssembler:
         self.n = n
         self._gather = jnp.asarray(gather)
         self._colour = jnp.asarray(self.colour.reshape(ni, nj), dtype=jnp.int32)
-        self.numerics = numerics
 
         n_colours = self.n_colours
 
