@@ -64,6 +64,7 @@ def cached_jit(fun, name: str):
             ``f"residual/{numerics!r}"``); two functions with one name must be the same.
     """
     jitted = jax.jit(fun)
+    programs = {}  # (cache folder, argument structure) -> (jitted call, output tree): this process's memo
 
     @functools.wraps(fun)
     def call(*args):
@@ -72,32 +73,41 @@ def cached_jit(fun, name: str):
         if folder is None or any(isinstance(x, jax.core.Tracer) for x in leaves):
             return jitted(*args)
         arrays = [np.asarray(x) if not isinstance(x, jax.Array) else x for x in leaves]
-        specs = [jax.ShapeDtypeStruct(np.shape(x), x.dtype) for x in arrays]
-        key = hashlib.sha256(repr((name, _source_digest(), str(tree), [(s.shape, str(s.dtype)) for s in specs],
-                                   jax.config.jax_enable_x64)).encode()).hexdigest()[:32]
-        path = folder / f"{key}.pkl"
-        if not path.exists():
-            out_tree = []
-
-            def flat(*xs):
-                out = fun(*jax.tree.unflatten(tree, xs))
-                out_leaves, structure = jax.tree.flatten(out)
-                out_tree.append(structure)
-                return out_leaves
-
-            exported = jax.export.export(jax.jit(flat))(*specs)
-            try:
-                blob = pickle.dumps((bytes(exported.serialize()), out_tree[0]))
-            except ImportError:  # serialization needs flatbuffers (a dependency; guard for odd installs)
-                return jitted(*args)
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(blob)
-            os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
-        run, out_tree = _load(path)
+        signature = (folder, tree, tuple((x.shape, x.dtype) for x in arrays))
+        if signature not in programs:
+            programs[signature] = _program(fun, name, folder, tree, arrays)
+        run, out_tree = programs[signature]
         return jax.tree.unflatten(out_tree, run(*arrays))
 
     return call
+
+
+def _program(fun, name: str, folder: Path, tree, arrays):
+    """``(run, out_tree)``: the stored program of ``fun`` for this argument structure (exported and
+    written first when missing); ``run`` takes and returns flat leaves."""
+    specs = [jax.ShapeDtypeStruct(np.shape(x), x.dtype) for x in arrays]
+    key = hashlib.sha256(repr((name, _source_digest(), str(tree), [(s.shape, str(s.dtype)) for s in specs],
+                               jax.config.jax_enable_x64)).encode()).hexdigest()[:32]
+    path = folder / f"{key}.pkl"
+    if not path.exists():
+        out_tree = []
+
+        def flat(*xs):
+            out = fun(*jax.tree.unflatten(tree, xs))
+            out_leaves, structure = jax.tree.flatten(out)
+            out_tree.append(structure)
+            return out_leaves
+
+        exported = jax.export.export(jax.jit(flat))(*specs)
+        try:
+            blob = pickle.dumps((bytes(exported.serialize()), out_tree[0]))
+        except ImportError:  # serialization needs flatbuffers (a dependency; guard for odd installs)
+            return jax.jit(flat), out_tree[0]
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(blob)
+        os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
+    return _load(path)
 
 
 def cached_array(name: str, compute) -> np.ndarray:
