@@ -13,6 +13,12 @@ tree structure, shapes and dtypes of the arguments, so an edited solver never
 meets a stale program. Calls under a JAX transformation (tracer arguments)
 and calls with the cache off go to plain ``jax.jit``.
 
+A stored program is compiled (or read from the XLA cache) ahead of time for
+its argument shapes, and ``f.warm(*args)`` does only that, without running
+it: a thread can load the next mesh level's programs while the current level
+solves (:func:`cfdopt.solver.solve_flow`). Loading and calling are safe from
+several threads; a program is loaded once per process.
+
 :func:`cached_array` keeps a computed NumPy array (such as the nested-dissection
 order of a grid, about 0.5 s for the three levels of the 344 x 64 benchmark) under
 ``<cache dir>/arrays`` with the same kind of key.
@@ -20,10 +26,12 @@ order of a grid, about 0.5 s for the three levels of the 344 x 64 benchmark) und
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import hashlib
 import os
 import pickle
+import threading
 from pathlib import Path
 
 import jax
@@ -48,11 +56,12 @@ def _export_dir() -> Path | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _load(path: Path):
-    """The jitted call of a serialized export and its output tree, memoised per process."""
+def _load(path: Path, specs: tuple):
+    """The compiled executable of a serialized export for ``specs`` and its output tree, memoised
+    per process (the file name is a digest of ``specs``, so the path alone keys it)."""
     exported_bytes, out_tree = pickle.loads(path.read_bytes())
     exported = jax.export.deserialize(bytearray(exported_bytes))
-    return jax.jit(exported.call), out_tree
+    return jax.jit(exported.call).lower(*specs).compile(), out_tree
 
 
 def cached_jit(fun, name: str):
@@ -62,9 +71,32 @@ def cached_jit(fun, name: str):
         fun: a pure function of pytrees of arrays and Python scalars.
         name: identifies ``fun`` *and everything it closes over* (for example
             ``f"residual/{numerics!r}"``); two functions with one name must be the same.
+
+    Returns:
+        The function, with an extra method ``warm(*args)`` that loads and compiles the program for
+        the structure, shapes and dtypes of ``args`` without running it (their values are not read).
     """
     jitted = jax.jit(fun)
-    programs = {}  # (cache folder, argument structure) -> (jitted call, output tree): this process's memo
+    programs = {}  # (cache folder, argument structure) -> Future of (compiled call, output tree)
+    lock = threading.Lock()
+
+    def program(folder, leaves, tree):
+        arrays = [np.asarray(x) if not isinstance(x, jax.Array) else x for x in leaves]
+        signature = (folder, tree, tuple((x.shape, x.dtype) for x in arrays))
+        with lock:
+            entry = programs.get(signature)
+            owner = entry is None
+            if owner:
+                entry = programs[signature] = concurrent.futures.Future()
+        if owner:  # the first caller loads; a concurrent one (another thread) waits for it
+            try:
+                entry.set_result(_program(fun, name, folder, tree, arrays))
+            except BaseException as exc:
+                with lock:
+                    del programs[signature]
+                entry.set_exception(exc)
+                raise
+        return entry.result(), arrays
 
     @functools.wraps(fun)
     def call(*args):
@@ -72,19 +104,22 @@ def cached_jit(fun, name: str):
         leaves, tree = jax.tree.flatten(args)
         if folder is None or any(isinstance(x, jax.core.Tracer) for x in leaves):
             return jitted(*args)
-        arrays = [np.asarray(x) if not isinstance(x, jax.Array) else x for x in leaves]
-        signature = (folder, tree, tuple((x.shape, x.dtype) for x in arrays))
-        if signature not in programs:
-            programs[signature] = _program(fun, name, folder, tree, arrays)
-        run, out_tree = programs[signature]
+        (run, out_tree), arrays = program(folder, leaves, tree)
         return jax.tree.unflatten(out_tree, run(*arrays))
 
+    def warm(*args) -> None:
+        folder = _export_dir()
+        if folder is not None:
+            leaves, tree = jax.tree.flatten(args)
+            program(folder, leaves, tree)
+
+    call.warm = warm
     return call
 
 
 def _program(fun, name: str, folder: Path, tree, arrays):
     """``(run, out_tree)``: the stored program of ``fun`` for this argument structure (exported and
-    written first when missing); ``run`` takes and returns flat leaves."""
+    written first when missing), compiled; ``run`` takes and returns flat leaves."""
     specs = [jax.ShapeDtypeStruct(np.shape(x), x.dtype) for x in arrays]
     key = hashlib.sha256(repr((name, _source_digest(), str(tree), [(s.shape, str(s.dtype)) for s in specs],
                                jax.config.jax_enable_x64)).encode()).hexdigest()[:32]
@@ -102,12 +137,12 @@ def _program(fun, name: str, folder: Path, tree, arrays):
         try:
             blob = pickle.dumps((bytes(exported.serialize()), out_tree[0]))
         except ImportError:  # serialization needs flatbuffers (a dependency; guard for odd installs)
-            return jax.jit(flat), out_tree[0]
+            return jax.jit(flat).lower(*specs).compile(), out_tree[0]
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_bytes(blob)
         os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
-    return _load(path)
+    return _load(path, tuple(specs))
 
 
 def cached_array(name: str, compute) -> np.ndarray:

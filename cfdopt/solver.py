@@ -44,6 +44,7 @@ References:
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import time
 from dataclasses import dataclass, field
@@ -132,16 +133,21 @@ class SolveResult:
     coefficients: dict = field(default_factory=dict)
 
 
+def _cell_order(grid: CGrid, settings: SolverSettings):
+    """The LU's fill-reducing cell order for ``grid`` (``None``: SuperLU's own)."""
+    if settings.ordering != "nested-dissection":
+        return None
+    return cached_array(f"nested_dissection/{grid.ni}x{grid.nj}/{grid.n_wake}",
+                        lambda: nested_dissection(grid.ni, grid.nj, grid.n_wake))
+
+
 def _linear_solver(grid: CGrid, settings: SolverSettings, level: int = 0) -> NewtonLinearSolver:
     """Lagged-LU Krylov solver for one grid (:class:`cfdopt.flow.linsolve.NewtonLinearSolver`).
 
     A coarser level gets half the GMRES iterations per level (at least 5): its LU costs about
     ``n^1.5`` against ``n`` per iteration, so refactoring pays sooner on a smaller grid.
     """
-    order = None
-    if settings.ordering == "nested-dissection":
-        order = cached_array(f"nested_dissection/{grid.ni}x{grid.nj}/{grid.n_wake}",
-                             lambda: nested_dissection(grid.ni, grid.nj, grid.n_wake))
+    order = _cell_order(grid, settings)
     cap = max(5, settings.krylov_iterations // 2**level)
     return NewtonLinearSolver(rtol=settings.linear_tolerance, cell_order=order, reuse=settings.lu_reuse,
                               precision=settings.lu_precision, max_reuse_iterations=cap)
@@ -180,6 +186,20 @@ def _residual_jvp(numerics: Numerics):
     res = make_residual(numerics)
     return cached_jit(lambda U, t, grid, flow: jax.jvp(lambda u: res(u, grid, flow), (U,), (t,))[1],
                       f"residual_jvp/{numerics!r}")
+
+
+def _prepare_level(grid: CGrid, flow: FlowConditions, numerics: Numerics, settings: SolverSettings) -> None:
+    """Load everything a Newton solve on ``grid`` compiles or computes once (programs, colouring,
+    cell order), without solving: run in a thread for the finer levels of mesh sequencing, it
+    overlaps the loading with the coarser levels' solves."""
+    U = uniform_state(flow, grid.ni, grid.nj)
+    make_residual(numerics).warm(U, grid, flow)
+    _residual_jvp(numerics).warm(U, U, grid, flow)
+    _SPECTRAL_RADIUS.warm(U, grid, flow)
+    _FORCE_COEFFICIENTS.warm(U, grid, flow)
+    if settings.linear_solver != "gmres":
+        _cell_order(grid, settings)
+    jacobian_assembler(grid.ni, grid.nj, grid.n_wake, numerics).warm(U, grid, flow)
 
 
 def _rho_p(U, gamma):
@@ -246,7 +266,17 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
     notes = []
     U_start = U0
     cfl0 = settings.cfl_start
+    # the finer levels' programs load in one background thread, finest last, while coarser levels solve
+    prepared = {}
+    if len(grids) > 1:
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cfdopt-prepare")
+        for level in range(len(grids) - 2, -1, -1):
+            prepared[level] = pool.submit(_prepare_level, grids[level], flow, numerics, settings)
+        pool.shutdown(wait=False)  # the queued levels still run
     for level in range(len(grids) - 1, -1, -1):
+        if level in prepared:
+            # a failure here is left for the level's own solve to meet and report
+            concurrent.futures.wait([prepared[level]])
         tol = settings.tolerance if level == 0 else max(settings.tolerance, settings.coarse_tolerance)
         out = _newton_ptc(grids[level], flow, numerics, settings, U_start, cfl0, tol, level, t0, history, callback)
         if level == 0:

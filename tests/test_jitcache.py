@@ -91,6 +91,79 @@ def test_a_solve_through_stored_programs_is_bitwise_the_plain_one(cache_dir):
     assert stored.coefficients == plain.coefficients
 
 
+def test_mesh_sequencing_loads_the_fine_level_in_a_thread_once(cache_dir, monkeypatch):
+    import threading
+
+    import cfdopt.jitcache as jc
+    from cfdopt.config import MeshConfig
+    from cfdopt.flow.residual import Numerics
+    from cfdopt.flow.state import FlowConditions
+    from cfdopt.geometry import close_trailing_edge, load_airfoil
+    from cfdopt.mesh import cgrid_from_config
+    from cfdopt.solver import SolverSettings, solve_flow
+
+    loads = []
+    real = jc._program
+
+    def spy(fun, name, folder, tree, arrays):
+        loads.append((name, tuple(a.shape for a in arrays), threading.current_thread().name))
+        return real(fun, name, folder, tree, arrays)
+
+    monkeypatch.setattr(jc, "_program", spy)
+    surface = close_trailing_edge(load_airfoil("naca0012-sharp", "."))
+    grid = cgrid_from_config(surface, MeshConfig(n_airfoil=32, n_wake=8, n_normal=16, farfield=20.0))
+    numerics = Numerics(order=1)  # compiles in a fraction of the MUSCL residual's time
+    out = solve_flow(grid, FlowConditions(0.5, 1.25), numerics, SolverSettings(mesh_levels=2, tolerance=1e-10))
+    assert out.converged and {h["level"] for h in out.history} == {0, 1}
+    assert len({(n, s) for n, s, _ in loads}) == len(loads)  # nothing loaded twice
+    fine = [t for _, shapes, t in loads if (grid.ni, grid.nj, 4) in shapes]
+    coarse = [t for _, shapes, t in loads if (grid.ni // 2, grid.nj // 2, 4) in shapes]
+    assert len(fine) >= 4 and all(t.startswith("cfdopt-prepare") for t in fine)
+    assert coarse and not any(t.startswith("cfdopt-prepare") for t in coarse)
+
+
+def test_warm_loads_without_running_and_a_concurrent_call_waits_for_it(cache_dir):
+    import threading
+
+    traces = []
+
+    def fun(x, y):
+        traces.append(1)  # runs once per trace
+        return jnp.cumsum(x) * y
+
+    f = cached_jit(fun, "warm-test")
+    x, y = np.linspace(0.0, 1.0, 9), np.float64(3.0)
+    f.warm(np.zeros(9), np.float64(0.0))  # values unread: only the structure matters
+    assert len(traces) == 1 and len(_files(cache_dir)) == 1
+    np.testing.assert_array_equal(f(x, y), jax.jit(fun)(x, y))
+    assert len(traces) == 2  # the reference jit above; f itself did not trace again
+
+    g = cached_jit(fun, "warm-test-threads")
+    traces.clear()
+    started = threading.Event()
+    real = jax.export.export
+
+    def slow_export(*a, **k):
+        started.set()
+        threading.Event().wait(0.3)  # the main thread's call arrives while this one is exporting
+        return real(*a, **k)
+
+    jax.export.export = slow_export
+    try:
+        worker = threading.Thread(target=g.warm, args=(x, y))
+        worker.start()
+        started.wait(10)
+        out = g(x, y)
+        worker.join()
+    finally:
+        jax.export.export = real
+    assert len(traces) == 1 and len(_files(cache_dir)) == 2
+    np.testing.assert_allclose(out, np.cumsum(x) * y, rtol=1e-15)
+    jax.config.update("jax_compilation_cache_dir", None)
+    cached_jit(fun, "warm-off").warm(x, y)  # cache off: nothing to load, nothing traced
+    assert len(traces) == 1
+
+
 def test_cached_array_is_computed_once_per_name(cache_dir):
     from cfdopt.jitcache import cached_array
 

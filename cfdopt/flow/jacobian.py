@@ -262,6 +262,10 @@ class JacobianAssembler:
 
         self._values = cached_jit(values, f"jacobian_values/{numerics!r}/{n_colours}")
 
+    def warm(self, U, grid, flow) -> None:
+        """Load the compiled values program for these argument shapes without running it."""
+        self._values.warm(U, grid, flow, self._colour, self._gather)
+
     def __call__(self, U, grid, flow) -> SparseJacobian:
         """The exact ``dR/dU`` at ``U``."""
         data, low = self._values(U, grid, flow, self._colour, self._gather)
