@@ -39,7 +39,7 @@ def main() -> None:
     ap.add_argument("--lu-precision", default="single", choices=("single", "double"))
     ap.add_argument("--ordering", default="nested-dissection", choices=("nested-dissection", "minimum-degree"))
     ap.add_argument("--no-lu-reuse", action="store_true", help="a fresh LU every Newton iteration")
-    ap.add_argument("--forcing", type=float, default=0.1, help="inexact-Newton forcing factor")
+    ap.add_argument("--forcing", type=float, default=SolverSettings.forcing, help="inexact-Newton forcing factor")
     ap.add_argument("--no-cache", action="store_true", help="do not use the persistent compilation cache")
     args = ap.parse_args()
     if not args.no_cache:

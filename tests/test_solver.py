@@ -96,13 +96,15 @@ def test_forcing_term_follows_the_residual_within_its_bounds():
     from cfdopt.solver import forcing_term
 
     # early: capped at the forcing factor
-    assert forcing_term(0.5, 1.0, 1e-10) == pytest.approx(0.05)
-    assert forcing_term(2.0, 1.0, 1e-10) == pytest.approx(0.1)
+    assert forcing_term(0.5, 1.0, 1e-10, forcing=0.1) == pytest.approx(0.05)
+    assert forcing_term(2.0, 1.0, 1e-10, forcing=0.1) == pytest.approx(0.1)
     # mid-way: proportional to the residual drop
-    assert forcing_term(1e-4, 1.0, 1e-10) == pytest.approx(1e-5)
+    assert forcing_term(1e-4, 1.0, 1e-10, forcing=0.1) == pytest.approx(1e-5)
     # near the end: never tighter than what takes the residual below the tolerance
     # (eta ||R|| = tolerance ||R_0|| / 2), and never looser than the forcing factor
-    assert forcing_term(4.5e-9, 1.0, 1e-10) == pytest.approx(0.5e-10 / 4.5e-9)
-    assert forcing_term(2e-10, 1.0, 1e-10) == pytest.approx(0.1)
+    assert forcing_term(4.5e-9, 1.0, 1e-10, forcing=0.1) == pytest.approx(0.5e-10 / 4.5e-9)
+    assert forcing_term(2e-10, 1.0, 1e-10, forcing=0.1) == pytest.approx(0.1)
+    # the default is the solver's
+    assert forcing_term(2.0, 1.0, 1e-10) == SolverSettings().forcing
     # the floor of the linear tolerance still applies where nothing else does
     assert forcing_term(1e-13, 1.0, 1e-30, linear_tolerance=1e-12) == pytest.approx(1e-12)
