@@ -166,7 +166,7 @@ def cached_array(name: str, compute) -> np.ndarray:
     except (OSError, ValueError):
         out = np.asarray(compute())
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         with open(tmp, "wb") as f:
             np.save(f, out, allow_pickle=False)
         os.replace(tmp, path)

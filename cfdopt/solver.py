@@ -196,13 +196,34 @@ def _prepare_level(grid: CGrid, flow: FlowConditions, numerics: Numerics, settin
     cell order), without solving: run in a thread for the finer levels of mesh sequencing, it
     overlaps the loading with the coarser levels' solves."""
     U = uniform_state(flow, grid.ni, grid.nj)
-    make_residual(numerics).warm(U, grid, flow)
+    # in the reverse of the order a solve first needs them (the coarsest level is solved meanwhile)
+    jacobian_assembler(grid.ni, grid.nj, grid.n_wake, numerics).warm(U, grid, flow)
     _residual_jvp(numerics).warm(U, U, grid, flow)
-    _SPECTRAL_RADIUS.warm(U, grid, flow)
-    _FORCE_COEFFICIENTS.warm(U, grid, flow)
     if settings.linear_solver != "gmres":
         _cell_order(grid, settings)
-    jacobian_assembler(grid.ni, grid.nj, grid.n_wake, numerics).warm(U, grid, flow)
+    _SPECTRAL_RADIUS.warm(U, grid, flow)
+    _FORCE_COEFFICIENTS.warm(U, grid, flow)
+    make_residual(numerics).warm(U, grid, flow)
+
+
+def _prepare_in_background(grids, flow, numerics, settings) -> dict:
+    """Start loading every level of mesh sequencing (``grids`` finest first) in two threads.
+
+    One thread prepares the coarsest level, whose solve starts at once and takes whatever is not
+    loaded yet itself (a program being loaded is waited for, never loaded twice); the other
+    prepares the finer levels, coarser first. Returns ``{level: Future}`` for the finer levels,
+    which the solve waits for before starting each.
+    """
+    coarsest = grids[-1]
+    jacobian_assembler(coarsest.ni, coarsest.nj, coarsest.n_wake, numerics)  # not built in two threads at once
+    futures = {}
+    for name, levels in (("coarsest", [len(grids) - 1]), ("finer", range(len(grids) - 2, -1, -1))):
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"cfdopt-prepare-{name}")
+        for level in levels:
+            futures[level] = pool.submit(_prepare_level, grids[level], flow, numerics, settings)
+        pool.shutdown(wait=False)  # the queued levels still run
+    del futures[len(grids) - 1]
+    return futures
 
 
 def _rho_p(U, gamma):
@@ -269,13 +290,7 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
     notes = []
     U_start = U0
     cfl0 = settings.cfl_start
-    # the finer levels' programs load in one background thread, finest last, while coarser levels solve
-    prepared = {}
-    if len(grids) > 1:
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cfdopt-prepare")
-        for level in range(len(grids) - 2, -1, -1):
-            prepared[level] = pool.submit(_prepare_level, grids[level], flow, numerics, settings)
-        pool.shutdown(wait=False)  # the queued levels still run
+    prepared = _prepare_in_background(grids, flow, numerics, settings) if len(grids) > 1 else {}
     for level in range(len(grids) - 1, -1, -1):
         if level in prepared:
             # a failure here is left for the level's own solve to meet and report

@@ -118,8 +118,8 @@ def test_mesh_sequencing_loads_the_fine_level_in_a_thread_once(cache_dir, monkey
     assert len({(n, s) for n, s, _ in loads}) == len(loads)  # nothing loaded twice
     fine = [t for _, shapes, t in loads if (grid.ni, grid.nj, 4) in shapes]
     coarse = [t for _, shapes, t in loads if (grid.ni // 2, grid.nj // 2, 4) in shapes]
-    assert len(fine) >= 4 and all(t.startswith("cfdopt-prepare") for t in fine)
-    assert coarse and not any(t.startswith("cfdopt-prepare") for t in coarse)
+    assert len(fine) >= 4 and all(t.startswith("cfdopt-prepare-finer") for t in fine)
+    assert len(coarse) >= 4
 
 
 def test_warm_loads_without_running_and_a_concurrent_call_waits_for_it(cache_dir):
