@@ -58,7 +58,7 @@ def _export_dir() -> Path | None:
 @functools.lru_cache(maxsize=64)
 def _load(path: Path, specs: tuple):
     """The compiled executable of a serialized export for ``specs`` and its output tree, memoised
-    per process (the file name is a digest of ``specs``, so the path alone keys it)."""
+    per process."""
     exported_bytes, out_tree = pickle.loads(path.read_bytes())
     exported = jax.export.deserialize(bytearray(exported_bytes))
     return jax.jit(exported.call).lower(*specs).compile(), out_tree

@@ -193,14 +193,12 @@ def _residual_jvp(numerics: Numerics):
 
 def _prepare_level(grid: CGrid, flow: FlowConditions, numerics: Numerics, settings: SolverSettings) -> None:
     """Load everything a Newton solve on ``grid`` compiles or computes once (programs, colouring,
-    cell order), without solving: run in a thread for the finer levels of mesh sequencing, it
-    overlaps the loading with the coarser levels' solves."""
+    cell order) without solving, in the reverse of the order the solve first needs them: run in a
+    thread (:func:`_prepare_in_background`), it overlaps the loading with a solve."""
     U = uniform_state(flow, grid.ni, grid.nj)
-    # in the reverse of the order a solve first needs them (the coarsest level is solved meanwhile)
     jacobian_assembler(grid.ni, grid.nj, grid.n_wake, numerics).warm(U, grid, flow)
     _residual_jvp(numerics).warm(U, U, grid, flow)
-    if settings.linear_solver != "gmres":
-        _cell_order(grid, settings)
+    _cell_order(grid, settings)
     _SPECTRAL_RADIUS.warm(U, grid, flow)
     _FORCE_COEFFICIENTS.warm(U, grid, flow)
     make_residual(numerics).warm(U, grid, flow)
