@@ -29,6 +29,7 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import hashlib
+import io
 import os
 import pickle
 import threading
@@ -138,11 +139,17 @@ def _program(fun, name: str, folder: Path, tree, arrays):
             blob = pickle.dumps((bytes(exported.serialize()), out_tree[0]))
         except ImportError:  # serialization needs flatbuffers (a dependency; guard for odd installs)
             return jax.jit(flat).lower(*specs).compile(), out_tree[0]
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_bytes(blob)
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
+        _store(path, blob)
     return _load(path, tuple(specs))
+
+
+def _store(path: Path, blob: bytes) -> None:
+    """Write ``blob`` to ``path`` atomically: a concurrent reader (another process or thread, which may be
+    storing the same entry) sees the whole file or none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_bytes(blob)
+    os.replace(tmp, path)
 
 
 def cached_array(name: str, compute) -> np.ndarray:
@@ -165,10 +172,8 @@ def cached_array(name: str, compute) -> np.ndarray:
         out = np.load(path, allow_pickle=False)
     except (OSError, ValueError):
         out = np.asarray(compute())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        with open(tmp, "wb") as f:
-            np.save(f, out, allow_pickle=False)
-        os.replace(tmp, path)
+        buf = io.BytesIO()
+        np.save(buf, out, allow_pickle=False)
+        _store(path, buf.getvalue())
     out.setflags(write=False)
     return out
