@@ -20,12 +20,12 @@ import argparse
 import json
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from cfdopt.cli import enable_compilation_cache
-from cfdopt.commands.solve import build_grid
+from cfdopt.commands.optimize import free_stream_check
 from cfdopt.config import load_case
-from cfdopt.flow.residual import Numerics
-from cfdopt.solver import SolverSettings, solve_flow
+from cfdopt.problem import AeroProblem
 
 
 def main() -> None:
@@ -43,18 +43,19 @@ def main() -> None:
         raise SystemExit(f"{args.run / 'designs'}: no design folders")
     last = int(folders[-1].name)
     picked = [p for p in folders if int(p.name) % args.every == 0 or int(p.name) > last - args.tail]
-    base = json.loads((folders[0] / "summary.json").read_text())["cd"]
+    problem = AeroProblem(cfg)
+    base = SimpleNamespace(coefficients=json.loads((folders[0] / "summary.json").read_text()))
+    b = base.coefficients["cd"]
     print(f"{'design':>6s} {'iter':>4s} {'optimizer CD':>14s} {'free-stream CD':>16s} {'agree':>6s} {'time':>6s}")
     for folder in picked:
         d = json.loads((folder / "summary.json").read_text())
+        point = SimpleNamespace(design=problem.space.read(folder / "summary.json"), coefficients=d)
         t = time.perf_counter()
-        grid, flow = build_grid(cfg, folder / "summary.json")
-        r = solve_flow(grid, flow, Numerics.from_config(cfg.numerics), SolverSettings.from_config(cfg.numerics))
-        cd = r.coefficients["cd"]
-        same = r.converged and abs(cd - d["cd"]) <= args.rtol * abs(d["cd"])
-        print(f"{folder.name:>6s} {d['iteration']:4d} {d['cd']:.6f} ({100 * (1 - d['cd'] / base):4.1f}%) "
-              f"{cd:.6f} ({100 * (1 - cd / base):4.1f}%){'' if r.converged else ' (not converged)'} "
-              f"{'yes' if same else 'NO':>6s} {time.perf_counter() - t:5.1f}s", flush=True)
+        # the same solve and comparison as the final_free_stream check of cfdopt optimize
+        fs = free_stream_check(problem, point, base, rtol=args.rtol)
+        cd = f"{fs['cd']:.6f} ({100 * (1 - fs['cd'] / b):4.1f}%)" if fs["converged"] else "not converged"
+        print(f"{folder.name:>6s} {d['iteration']:4d} {d['cd']:.6f} ({100 * (1 - d['cd'] / b):4.1f}%) {cd:>16s} "
+              f"{'yes' if fs['same_solution'] else 'NO':>6s} {time.perf_counter() - t:5.1f}s", flush=True)
 
 
 if __name__ == "__main__":
