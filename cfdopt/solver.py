@@ -156,7 +156,7 @@ def _linear_solver(grid: CGrid, settings: SolverSettings, level: int = 0) -> New
                               precision=settings.lu_precision, max_reuse_iterations=cap)
 
 
-def forcing_term(r: float, r_ref: float, tolerance: float, forcing: float = 0.5,
+def forcing_term(r: float, r_ref: float, tolerance: float, forcing: float = SolverSettings.forcing,
                  linear_tolerance: float = 1e-12) -> float:
     """Relative tolerance ``eta`` of the linear solve at residual norm ``r`` (inexact Newton).
 
