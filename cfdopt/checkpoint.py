@@ -1,8 +1,9 @@
 """What an optimization run leaves on disk, written as it goes: checkpoint, history, one folder per design.
 
 - ``checkpoint.npz``: every evaluated point (:class:`cfdopt.optimize.Point`,
-  as JSON with exact float round-trip) and the last converged flow state (the
-  warm start of the next solve). Rewritten atomically (temporary file, then
+  as JSON with exact float round-trip) and the warm-start record: the flow of
+  the current iterate (where the next solve starts) and the newest flow
+  (:meth:`cfdopt.optimize.Evaluator.warm_record`). Rewritten atomically (temporary file, then
   ``os.replace``) after each evaluation, so a run killed at any instant,
   ``kill -9`` included, leaves the previous complete checkpoint. A resumed run
   replays scipy's deterministic sequence of requests from it bit for bit and
@@ -29,7 +30,7 @@ from cfdopt.config import config_to_dict
 from cfdopt.errors import CfdoptError
 
 CHECKPOINT = "checkpoint.npz"
-VERSION = 1
+VERSION = 2
 _ARRAYS = ("x", "design", "grad", "cons", "cons_jac", "surface")
 
 
@@ -84,33 +85,39 @@ class Checkpoint:
         self.fingerprint = fingerprint
         self.points: list[dict] = []
 
-    def load(self) -> tuple[list, np.ndarray | None]:
-        """``(points, warm_state)`` of a previous run; ``([], None)`` when there is none.
+    def load(self) -> tuple[list, dict | None]:
+        """``(points, warm)`` of a previous run, ``warm`` as saved (``{"anchor": index or None,
+        "states": {index: (ni, nj, 4) array}}``); ``([], None)`` when there is none.
 
         Raises:
-            CfdoptError: the file belongs to a different case or is unreadable.
+            CfdoptError: the file belongs to a different case or version, or is unreadable.
         """
         if not self.path.is_file():
             return [], None
         try:
             with np.load(self.path, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
-                warm = np.array(data["warm"]) if data["warm"].size else None
+                states = {int(k[len("state_"):]): np.array(data[k]) for k in data.files if k.startswith("state_")}
         except (OSError, ValueError, KeyError) as err:
             raise CfdoptError(f"{self.path}: unreadable checkpoint ({err}); run without --resume") from err
-        if meta.get("version") != VERSION or meta.get("fingerprint") != self.fingerprint:
+        if meta.get("version") != VERSION:
+            raise CfdoptError(f"{self.path}: checkpoint format {meta.get('version')} of an older cfdopt, this one "
+                              f"reads {VERSION}; run without --resume to start over")
+        if meta.get("fingerprint") != self.fingerprint:
             raise CfdoptError(f"{self.path}: the checkpoint belongs to a different case setup "
                               "(case.toml or --set changed); run without --resume to start over")
         self.points = meta["points"]
-        return [point_from_dict(p) for p in self.points], warm
+        return [point_from_dict(p) for p in self.points], dict(anchor=meta.get("anchor"), states=states)
 
-    def save(self, point, warm_state) -> None:
-        """Add one newly computed point and the current warm-start state, atomically."""
+    def save(self, point, warm: dict) -> None:
+        """Add one newly computed point and the warm-start record
+        (:meth:`cfdopt.optimize.Evaluator.warm_record`), atomically."""
         self.points.append(point_to_dict(point))
-        meta = json.dumps(dict(version=VERSION, fingerprint=self.fingerprint, points=self.points))
+        meta = json.dumps(dict(version=VERSION, fingerprint=self.fingerprint, points=self.points,
+                               anchor=warm["anchor"]))
+        arrays = {f"state_{i}": np.asarray(u, dtype=np.float64) for i, u in warm["states"].items()}
         buf = io.BytesIO()
-        warm = np.zeros(0) if warm_state is None else np.asarray(warm_state, dtype=np.float64)
-        np.savez(buf, meta=np.array(meta), warm=warm)
+        np.savez(buf, meta=np.array(meta), **arrays)
         atomic_write(self.path, buf.getvalue())
 
 

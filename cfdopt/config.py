@@ -124,7 +124,7 @@ class OptimizeConfig:
         (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), "chordwise stations x/c of the thickness constraint"
     )
     area_fraction: float | None = _key(None, "cross-section area >= fraction x baseline", gt=0.0)
-    warm_start: bool = _key(True, "start each flow solve from the previous design's solution (false: from the free stream, with mesh sequencing)")
+    warm_start: bool = _key(True, "start each flow solve from the flow of the optimizer's current iterate (false: from the free stream, with mesh sequencing)")
     first_step: float = _key(1.0, "length of the optimizer's first quasi-Newton step, as a fraction of [design] bound: the objective is scaled so that its gradient norm in bound units is this at the baseline", gt=0.0)
     initial_design: str | None = _key(None, "JSON file (relative to the case folder) with a key design to start the optimizer from, for example a previous run's designs/final/summary.json; the baseline and the reduction stay those of the undeformed airfoil")
 

@@ -137,6 +137,7 @@ class OptimizationResult:
             for the last run; restarts: how often the method was restarted from the best design.
         history: one row (dict) per iteration, iteration 0 the baseline.
         constraint_names: labels of ``Point.cons``.
+        final_state: the converged flow of ``final`` when this process computed it, else ``None``.
     """
 
     baseline: Point
@@ -150,6 +151,7 @@ class OptimizationResult:
     history: list = field(default_factory=list)
     constraint_names: tuple = ()
     restarts: int = 0
+    final_state: np.ndarray | None = None
 
 
 def best_point(points, constraints: ConstraintSet, tolerance: float = 0.0) -> Point | None:
@@ -232,16 +234,18 @@ class Evaluator:
         objective: objective name (:data:`cfdopt.problem.OBJECTIVES`).
         constraints: from :func:`build_constraints`.
         cached: points from a checkpoint, replayed without computing.
-        on_point: called with each newly computed point (checkpointing).
+        on_point: called with ``(point, warm)`` for each newly computed point (checkpointing),
+            ``warm`` from :meth:`warm_record`.
         on_event: called with a dict for each failed point.
-        warm_start: start each solve from the last converged state (else from the free stream).
+        warm_start: start each solve from the flow of the current iterate (else from the free stream).
+        warm: a :meth:`warm_record` of an interrupted run (its iterate's flow and its newest one).
         first_step: gradient norm of the scaled objective at the baseline. SLSQP, and L-BFGS-B
             with every variable bounded, start from an identity Hessian and a unit step, so this
             is the length of their first step in units of the design bound.
     """
 
     def __init__(self, problem, objective: str, constraints: ConstraintSet, cached=(), on_point=None, on_event=None,
-                 warm_start: bool = True, first_step: float = 1.0):
+                 warm_start: bool = True, first_step: float = 1.0, warm: dict | None = None):
         space = problem.space
         self.problem = problem
         self.objective = objective
@@ -259,6 +263,9 @@ class Evaluator:
         self.warm_start = warm_start
         self.first_step = float(first_step)
         self.f_scale = 1.0
+        self.states: dict[int, np.ndarray] = dict(warm["states"]) if warm else {}
+        self.anchor: int | None = warm["anchor"] if warm else None
+        self._accepted: set[int] = set() if self.anchor is None else {self.anchor}
         if constraints.geometric is not None:
             self._geo = jax.jit(constraints.geometric)
             self._geo_jac = jax.jit(jax.jacfwd(constraints.geometric))
@@ -277,7 +284,7 @@ class Evaluator:
         else:
             point = self._compute(x)
             if self.on_point is not None:
-                self.on_point(point)
+                self.on_point(point, self.warm_record())
         if point.index == 0:
             self.f_scale = point.f_scale
         if not point.ok and self.on_event is not None:
@@ -286,6 +293,27 @@ class Evaluator:
         self.points.append(point)
         self._by_key[key] = point
         return point
+
+    def accept(self, point: Point) -> None:
+        """``point`` is the optimizer's new iterate: the next solves start from its flow.
+
+        Trial points of a line search all start from the iterate's flow, not from the previous
+        trial's. Near the ADODG case 1 optimum a transonic section has more than one steady flow; a
+        trial that lands on another one (a second shock) would otherwise hand it on to every shorter
+        trial after it, and the line search would see that flow's drag all the way back to the
+        iterate. Starting from the iterate, the objective near it is its own flow's drag.
+        """
+        if point.index in self.states:
+            self.anchor = point.index
+            self._accepted.add(point.index)
+            newest = max(self.states)
+            self.states = {i: u for i, u in self.states.items() if i in self._accepted or i == newest}
+
+    def warm_record(self) -> dict:
+        """What a resumed run needs to start its solves where this one would: the iterate's flow and the
+        newest one (which becomes the iterate when scipy accepts the last trial)."""
+        keep = {i for i in (self.anchor, max(self.states, default=None)) if i is not None}
+        return dict(anchor=self.anchor, states={i: self.states[i] for i in keep})
 
     def _geometric(self, d):
         if self.constraints.geometric is None:
@@ -299,8 +327,11 @@ class Evaluator:
         geo, geo_jac = self._geometric(d)
         names = list(dict.fromkeys([self.objective] + [obj for _, obj, _ in self.constraints.aero]))
         t0 = time.perf_counter()
+        if self.warm_start and self.anchor is not None:
+            self.problem.warm_state = self.states[self.anchor]
         try:
             ev = self.problem.evaluate(d, warm_start=self.warm_start)
+            self.states[index] = np.asarray(ev.solve.U, dtype=np.float64)
             t1 = time.perf_counter()
             grads = self.problem.gradients(ev, names)
         except (MeshError, SolveError) as err:
@@ -369,6 +400,7 @@ class _Iterations:
         self.emit(point)
 
     def emit(self, point: Point) -> None:
+        self.ev.accept(point)
         row = history_row(self.ev, len(self.rows), point, self.since, self.t_start)
         self.since = len(self.ev.points)
         self.rows.append(row)
@@ -378,15 +410,17 @@ class _Iterations:
             self.progress(row)
 
 
-def run_optimization(problem, opt_cfg, *, cached=(), on_point=None, on_event=None, on_iteration=None,
+def run_optimization(problem, opt_cfg, *, cached=(), warm=None, on_point=None, on_event=None, on_iteration=None,
                      progress=None, initial=None) -> OptimizationResult:
     """Minimize the case's objective from the baseline design (or from ``initial``).
 
     Args:
         problem: an :class:`cfdopt.problem.AeroProblem`.
         opt_cfg: the ``[optimize]`` section.
-        cached: points of an interrupted run (:meth:`cfdopt.checkpoint.Checkpoint.load`).
-        on_point: called with every newly computed :class:`Point` (checkpoint writer).
+        cached, warm: points and warm-start record of an interrupted run
+            (:meth:`cfdopt.checkpoint.Checkpoint.load`).
+        on_point: called with every newly computed :class:`Point` and the warm-start record
+            (:meth:`Evaluator.warm_record`) to save with it (checkpoint writer).
         on_event: called with a dict for every failed point (logged, not fatal).
         on_iteration: called with ``(row, point)`` after every iteration (results writer).
         progress: called with the history row of every iteration (progress lines).
@@ -403,7 +437,8 @@ def run_optimization(problem, opt_cfg, *, cached=(), on_point=None, on_event=Non
     constraints = build_constraints(opt_cfg, problem.space)
     method = choose_method(opt_cfg, constraints)
     ev = Evaluator(problem, opt_cfg.objective, constraints, cached, on_point, on_event,
-                   warm_start=getattr(opt_cfg, "warm_start", True), first_step=getattr(opt_cfg, "first_step", 1.0))
+                   warm_start=getattr(opt_cfg, "warm_start", True), first_step=getattr(opt_cfg, "first_step", 1.0),
+                   warm=warm)
     t_start = time.perf_counter()
     iterations = _Iterations(ev, on_iteration, progress, t_start)
     baseline = ev(ev.x0)
@@ -446,6 +481,7 @@ def run_optimization(problem, opt_cfg, *, cached=(), on_point=None, on_event=Non
                               message=f"{method} stopped ({res.message}); restarting from the best design so far "
                                       f"(evaluation {best.index})"))
             x_start = best.x
+            ev.accept(best)
     final = ev(res.x)
     best = best_point(ev.points, constraints, violation(final, constraints))
     if best is not None and (not final.ok or best.f < final.f):
@@ -456,4 +492,5 @@ def run_optimization(problem, opt_cfg, *, cached=(), on_point=None, on_event=Non
     return OptimizationResult(baseline=baseline, final=final, iterations=len(iterations.rows) - 1,
                               evaluations=len(ev.points), failed=sum(not p.ok for p in ev.points), method=method,
                               message=message, success=bool(res.success), history=iterations.rows,
-                              constraint_names=constraints.names, restarts=len(messages) - 1)
+                              constraint_names=constraints.names, restarts=len(messages) - 1,
+                              final_state=ev.states.get(final.index))

@@ -118,10 +118,17 @@ def test_resume_refuses_another_case(lbfgs_run):
         Checkpoint(out / CHECKPOINT, fingerprint(other)).load()
 
 
+def test_resume_refuses_an_older_checkpoint_format(tmp_path):
+    meta = json.dumps(dict(version=1, fingerprint="x", points=[]))
+    np.savez(tmp_path / CHECKPOINT, meta=np.array(meta), warm=np.zeros(0))
+    with pytest.raises(CfdoptError, match="format 1 of an older cfdopt.*without --resume"):
+        Checkpoint(tmp_path / CHECKPOINT, "x").load()
+
+
 def test_checkpoint_round_trip_is_exact(lbfgs_run):
     cfg, out, _, _ = lbfgs_run
     points, warm = Checkpoint(out / CHECKPOINT, fingerprint(cfg)).load()
-    assert warm.shape == (48, 8, 4)
+    assert warm["states"][warm["anchor"]].shape == (48, 8, 4)
     for p in points:
         q = point_from_dict(json.loads(json.dumps(point_to_dict(p))))
         for name in ("x", "design", "grad", "cons", "cons_jac", "surface"):
@@ -217,6 +224,38 @@ def test_warm_start_false_solves_every_design_from_the_free_stream(problem, tmp_
     assert summary["evaluations"] >= 2
     # one call per evaluation, then the final design's outputs: never a warm start
     assert calls and not any(calls)
+
+
+def test_trials_start_from_the_iterates_flow(problem, monkeypatch):
+    """Every solve starts from the flow of the optimizer's current iterate, not from the previous
+    trial's: a trial that found another steady solution must not hand it on to the next trial."""
+    from cfdopt.optimize import Evaluator, build_constraints
+
+    starts = []
+    original = problem.evaluate
+
+    def spy(d, callback=None, warm_start=True):
+        starts.append(None if problem.warm_state is None else np.array(problem.warm_state))
+        return original(d, callback=callback, warm_start=warm_start)
+
+    monkeypatch.setattr(problem, "evaluate", spy)
+    problem.warm_state = None
+    ev = Evaluator(problem, "cd", build_constraints(OptimizeConfig(), problem.space))
+    step = np.full(ev.x0.shape, 0.5)
+    base = ev(ev.x0)
+    ev.accept(base)
+    far = ev(ev.x0 + step)
+    near = ev(ev.x0 + 0.5 * step)
+    assert starts[0] is None  # the baseline: free stream
+    assert not np.array_equal(ev.states[far.index], ev.states[base.index])
+    np.testing.assert_array_equal(starts[1], ev.states[base.index])
+    np.testing.assert_array_equal(starts[2], ev.states[base.index])  # not the far trial's flow
+    ev.accept(near)
+    ev(ev.x0 + 0.6 * step)
+    np.testing.assert_array_equal(starts[3], ev.states[near.index])
+    # the checkpoint keeps the iterate's flow and the newest one, which scipy may accept next
+    record = ev.warm_record()
+    assert record["anchor"] == near.index and sorted(record["states"]) == [near.index, near.index + 1]
 
 
 def test_initial_design_continues_a_previous_run(lbfgs_run, problem, tmp_path):

@@ -52,16 +52,16 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
     problem = AeroProblem(cfg) if problem is None else problem
     ckpt = Checkpoint(out / CHECKPOINT, fingerprint(cfg))
     cached, warm = ckpt.load() if resume else ([], None)
-    # a run starts from the free stream, a resumed one from the warm start the interrupted run would have used
+    # a run starts from the free stream, a resumed one from the flows the interrupted run would have used
     # next: the sequence of solves, hence the final design, is then the same bit for bit
-    problem.warm_state = warm
+    problem.warm_state = None
     constraints = build_constraints(cfg.optimize, problem.space)
     writer = ResultsWriter(out, problem.space, constraints.names, fresh=not resume)
     if not resume:
         ckpt.points = []
 
-    def on_point(point):
-        ckpt.save(point, problem.warm_state)
+    def on_point(point, warm_record):
+        ckpt.save(point, warm_record)
 
     def event(e):
         writer.event(e)
@@ -71,9 +71,11 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
     initial = None
     if cfg.optimize.initial_design is not None:
         initial = problem.space.read(Path(cfg.case_dir) / cfg.optimize.initial_design)
-    result = run_optimization(problem, cfg.optimize, cached=cached, on_point=on_point, on_event=event,
+    result = run_optimization(problem, cfg.optimize, cached=cached, warm=warm, on_point=on_point, on_event=event,
                               on_iteration=writer.iteration, progress=progress, initial=initial)
     final, base = result.final, result.baseline
+    if result.final_state is not None:
+        problem.warm_state = result.final_state  # the flow the optimizer measured, not the last trial's
     ev = problem.evaluate(final.design, warm_start=cfg.optimize.warm_start)
     summary = dict(
         case=str(cfg.case_dir), objective=cfg.optimize.objective, method=result.method, message=result.message,
