@@ -376,7 +376,7 @@ def _scipy_constraints(ev: Evaluator) -> list[dict]:
 
 def history_row(ev: Evaluator, iteration: int, point: Point, since: int, t_start: float) -> dict:
     """The record of one optimizer iteration (``since``: first evaluation index of the iteration)."""
-    batch = [p for p in ev.points if p.index >= since] or [point]
+    batch = [p for p in ev.points if since <= p.index <= point.index] or [point]
     row = dict(iteration=iteration, evaluation=point.index, objective=point.objective,
                cl=point.coefficients["cl"], cd=point.coefficients["cd"], cm=point.coefficients["cm"],
                alpha=point.alpha, grad_norm=projected_gradient_norm(point, ev.lower, ev.upper),
@@ -388,21 +388,45 @@ def history_row(ev: Evaluator, iteration: int, point: Point, since: int, t_start
 
 
 class _Iterations:
-    """scipy callback: one history row per iteration, then the user's recorder and progress callbacks."""
+    """scipy's gradient requests and callback turned into one history row per accepted iterate.
 
-    def __init__(self, ev: Evaluator, on_iteration, progress, t_start):
+    scipy's SLSQP calls its callback when a major iteration starts, with the first trial point of
+    the line search, before it is accepted or rejected (scipy 1.17, as its Fortran wrapper did before);
+    a rejected trial, say a long step that found a second shock, would be recorded as an iterate and
+    become the warm start of the shorter trials after it. What both methods do accept is the last point
+    whose gradient they asked for: SLSQP asks for gradients only at the points its line search accepts,
+    L-BFGS-B at every trial, the last of which it has just accepted when it calls back. So the iterate
+    is that point (:meth:`gradient`); SLSQP's new iterate is taken as the warm start at once, and every
+    callback records it unless already recorded (:meth:`flush`, also called when the method returns).
+    """
+
+    def __init__(self, ev: Evaluator, method: str, on_iteration, progress, t_start):
         self.ev, self.on_iteration, self.progress, self.t_start = ev, on_iteration, progress, t_start
+        self.accept_on_gradient = method == "SLSQP"
         self.rows: list[dict] = []
         self.since = 0
+        self.last_gradient: Point | None = None
+        self.last_emitted: Point | None = None
 
-    def __call__(self, xk) -> None:
-        point = self.ev(xk.x if hasattr(xk, "x") else xk)
-        self.emit(point)
+    def gradient(self, x) -> np.ndarray:
+        point = self.ev(x)
+        self.last_gradient = point
+        if self.accept_on_gradient:
+            self.ev.accept(point)
+        return point.grad
+
+    def __call__(self, xk=None) -> None:
+        self.flush()
+
+    def flush(self) -> None:
+        if self.last_gradient is not None and self.last_gradient is not self.last_emitted:
+            self.emit(self.last_gradient)
 
     def emit(self, point: Point) -> None:
         self.ev.accept(point)
+        self.last_emitted = point
         row = history_row(self.ev, len(self.rows), point, self.since, self.t_start)
-        self.since = len(self.ev.points)
+        self.since = max(self.since, point.index + 1)
         self.rows.append(row)
         if self.on_iteration is not None:
             self.on_iteration(row, point)
@@ -440,12 +464,12 @@ def run_optimization(problem, opt_cfg, *, cached=(), warm=None, on_point=None, o
                    warm_start=getattr(opt_cfg, "warm_start", True), first_step=getattr(opt_cfg, "first_step", 1.0),
                    warm=warm)
     t_start = time.perf_counter()
-    iterations = _Iterations(ev, on_iteration, progress, t_start)
+    iterations = _Iterations(ev, method, on_iteration, progress, t_start)
     baseline = ev(ev.x0)
     iterations.emit(baseline)
     bounds = scipy.optimize.Bounds(ev.lower, ev.upper)
     fun = lambda x: ev(x).f  # noqa: E731
-    jac = lambda x: ev(x).grad  # noqa: E731
+    jac = iterations.gradient
     extra = {} if method == "L-BFGS-B" else dict(constraints=_scipy_constraints(ev))
 
     def iterations_left():
@@ -469,6 +493,7 @@ def run_optimization(problem, opt_cfg, *, cached=(), warm=None, on_point=None, o
             options.update(gtol=1e-8, maxfun=10 * left + 10)
         res = scipy.optimize.minimize(fun, x_start, jac=jac, method=method, bounds=bounds, options=options,
                                       callback=iterations, **extra)
+        iterations.flush()
         messages.append(str(res.message))
         best = best_point(ev.points, constraints, violation(ev(res.x), constraints))
         # A restart drops the quasi-Newton model, which SLSQP in particular can let drift far
@@ -482,6 +507,7 @@ def run_optimization(problem, opt_cfg, *, cached=(), warm=None, on_point=None, o
                                       f"(evaluation {best.index})"))
             x_start = best.x
             ev.accept(best)
+            iterations.last_emitted = iterations.last_gradient = best  # the restart's start is no new iterate
     final = ev(res.x)
     best = best_point(ev.points, constraints, violation(final, constraints))
     if best is not None and (not final.ok or best.f < final.f):

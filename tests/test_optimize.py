@@ -163,6 +163,21 @@ def test_slsqp_keeps_thickness_and_area(problem, tmp_path):
     assert summary["final"]["cd"] <= min(float(r["cd"]) for r in rows if float(r["violation"]) <= 1e-6)
 
 
+def test_slsqp_history_records_accepted_iterates_not_trials(tmp_path):
+    """scipy's SLSQP calls back with the first trial of each line search, before accepting it. With a
+    bound of 0.3 chords its first trials raise CD to about 0.12 and 0.075 and are rejected; the history
+    (and the warm start) must show the points it accepted, each lower than the one before."""
+    cfg = tiny_case("design.bound=0.3", max_iterations=2, thickness_fraction=1.0)
+    rows = []
+    optimize_case(cfg, tmp_path, progress=rows.append, problem=AeroProblem(cfg))
+    assert len(rows) == 3
+    cd = [r["cd"] for r in rows]
+    assert all(b < a for a, b in zip(cd, cd[1:])), cd
+    # the recorded iterates skip evaluations: the rejected trials
+    assert rows[-1]["evaluation"] > len(rows) - 1
+    assert [int(r["iteration"]) for r in read_history(tmp_path / "history.csv")] == [0, 1, 2]
+
+
 def _point(index, f, cons, ok=True):
     z = np.zeros(2)
     return Point(index=index, x=z, design=z, ok=ok, f=f, grad=z, cons=np.array(cons), cons_jac=np.zeros((1, 2)),
