@@ -80,6 +80,7 @@ class NumericsConfig:
     tolerance: float = _key(1e-10, "converged when the residual norm has dropped by this factor", gt=0.0, lt=1.0)
     max_iterations: int = _key(100, "maximum Newton iterations", ge=1)
     cfl_start: float = _key(50.0, "initial CFL number of the pseudo-transient continuation", gt=0.0)
+    restart_cfl: float = _key(5000.0, "initial CFL number of a solve that starts from a given flow (the optimizer's warm starts, solve --restart)", gt=0.0)
     cfl_max: float = _key(1e10, "CFL cap (large: pure Newton near convergence)", gt=0.0)
     linear_solver: str = _key("direct", "Newton systems: 'direct' = GMRES preconditioned by a lagged sparse LU of the exact Jacobian, 'gmres' = GMRES with an incomplete LU", choices=("direct", "gmres"))
     ordering: str = _key("nested-dissection", "fill-reducing ordering of the sparse LU", choices=("nested-dissection", "minimum-degree"))

@@ -74,6 +74,7 @@ class SolverSettings:
     tolerance: float = 1e-10
     max_iterations: int = 100
     cfl_start: float = 50.0
+    restart_cfl: float = 5000.0
     cfl_max: float = 1e10
     linear_solver: str = "direct"
     linear_tolerance: float = 1e-12
@@ -102,13 +103,15 @@ class SolverSettings:
                              f"{self.krylov_iterations!r}")
         if self.lu_precision not in ("single", "double"):
             raise ValueError(f"SolverSettings.lu_precision must be 'single' or 'double', got {self.lu_precision!r}")
-        if not 0 < self.cfl_start <= self.cfl_max:
-            raise ValueError(f"need 0 < cfl_start <= cfl_max, got {self.cfl_start!r}, {self.cfl_max!r}")
+        if not 0 < self.cfl_start <= self.cfl_max or not 0 < self.restart_cfl <= self.cfl_max:
+            raise ValueError("need 0 < cfl_start, restart_cfl <= cfl_max, got "
+                             f"{self.cfl_start!r}, {self.restart_cfl!r}, {self.cfl_max!r}")
 
     @classmethod
     def from_config(cls, ncfg) -> "SolverSettings":
-        names = ("tolerance", "max_iterations", "cfl_start", "cfl_max", "linear_solver", "linear_tolerance",
-                 "max_change", "ordering", "lu_reuse", "mesh_levels", "coarse_tolerance", "lu_precision", "symmetric")
+        names = ("tolerance", "max_iterations", "cfl_start", "restart_cfl", "cfl_max", "linear_solver",
+                 "linear_tolerance", "max_change", "ordering", "lu_reuse", "mesh_levels", "coarse_tolerance",
+                 "lu_precision", "symmetric")
         return cls(**{k: getattr(ncfg, k) for k in names if hasattr(ncfg, k)})
 
 
@@ -258,7 +261,7 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
     level that fails hands on the free stream instead. A prolonged start
     begins at ``warm_cfl_factor`` times ``cfl_start``; ``U0`` (a restart, or a
     neighbouring design in an optimization, which may be far from this
-    one's solution) at ``cfl_start``.
+    one's solution) at ``restart_cfl``.
 
     Args:
         grid: the C-grid.
@@ -287,7 +290,7 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
     history: list[dict] = []
     notes = []
     U_start = U0
-    cfl0 = settings.cfl_start
+    cfl0 = settings.cfl_start if U0 is None else settings.restart_cfl
     prepared = _prepare_in_background(grids, flow, numerics, settings) if len(grids) > 1 else {}
     for level in range(len(grids) - 1, -1, -1):
         if level in prepared:

@@ -57,6 +57,20 @@ def test_restart_from_converged_state(solved, grid):
     assert res.converged and res.iterations <= 1
 
 
+def test_a_given_start_begins_at_restart_cfl(solved, grid):
+    """A start from a nearby flow (here M 0.52 from the converged M 0.5 flow) begins at restart_cfl
+    and ends where the default start does."""
+    flow = FlowConditions(0.52, 1.25)
+    slow = solve_flow(grid, flow, Numerics(), SolverSettings(restart_cfl=50.0), U0=solved.U)
+    fast = solve_flow(grid, flow, Numerics(), SolverSettings(restart_cfl=5000.0), U0=solved.U)
+    assert slow.history[0]["cfl"] == 50.0 and fast.history[0]["cfl"] == 5000.0
+    assert slow.converged and fast.converged
+    assert fast.iterations < slow.iterations
+    np.testing.assert_allclose(fast.coefficients["cd"], slow.coefficients["cd"], rtol=1e-8)
+    with pytest.raises(ValueError, match="restart_cfl"):
+        SolverSettings(restart_cfl=0.0)
+
+
 def test_mesh_sequencing_reaches_the_single_grid_solution():
     """Two levels (every other node first, then prolonged) converge to the same discrete solution."""
     grid = c_grid(n_airfoil=32, n_wake=8, n_normal=16, farfield=15.0, wall_spacing=5e-3)
