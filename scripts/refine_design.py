@@ -1,0 +1,106 @@
+"""Solve an optimized design on finer meshes: from the free stream, and by continuation of the optimizer's flow.
+
+An optimization run measures its designs on one mesh, and near a transonic optimum the discrete Euler
+equations can have more than one steady solution (one shock near the trailing edge, or two). This
+script takes the final design of a run (``RUN/designs/final``: its design vector and the optimizer's
+converged flow, ``state.npz``) and, on each mesh of ``--mesh`` in turn, solves it twice:
+
+- *free stream*: from uniform flow with mesh sequencing, as ``cfdopt solve --design`` does;
+- *continuation*: from the previous (coarser) mesh's continuation flow, interpolated column by column
+  (fractional ``i`` index, then distance from the wall or wake cut along the ``j`` line), starting from
+  the optimizer's own flow. This follows the optimizer's branch of solutions under refinement.
+
+It prints one line per mesh (both CDs as reductions from the baseline's CD on the same mesh) and the
+wall time of each solve. The baseline is solved from the free stream on every mesh.
+
+    python scripts/refine_design.py RUN [--case CASE] [--mesh 160,40,56 --mesh 192,48,64 ...]
+
+``--mesh`` is ``n_airfoil,n_wake,n_normal``; the default family is 160,40,56 / 192,48,64 / 256,64,96
+(240 x 56, 288 x 64 and 384 x 96 cells). CASE defaults to RUN's parent folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from cfdopt.cli import enable_compilation_cache
+from cfdopt.commands.solve import build_grid
+from cfdopt.config import load_case
+from cfdopt.flow.residual import Numerics
+from cfdopt.solver import SolverSettings, solve_flow
+
+DEFAULT_MESHES = ["160,40,56", "192,48,64", "256,64,96"]
+
+
+def _centres(nodes: np.ndarray) -> np.ndarray:
+    return 0.25 * (nodes[:-1, :-1] + nodes[1:, :-1] + nodes[:-1, 1:] + nodes[1:, 1:])
+
+
+def _wall_distance_along_lines(nodes: np.ndarray) -> np.ndarray:
+    """``(ni, nj)`` distance of each cell centre from the foot of its ``j`` line (wall or wake cut)."""
+    foot = 0.5 * (nodes[:-1, 0] + nodes[1:, 0])
+    return np.linalg.norm(_centres(nodes) - foot[:, None, :], axis=-1)
+
+
+def transfer_state(nodes_c: np.ndarray, U_c: np.ndarray, nodes_f: np.ndarray) -> np.ndarray:
+    """A coarse C-grid cell field on a finer C-grid of the same family.
+
+    Columns are matched by fractional index (the families scale airfoil and wake cells alike, so the
+    trailing edge and the wake cut map onto themselves); along each column the field is interpolated
+    linearly in the distance from the column's foot, constant beyond the ends.
+    """
+    ni_c, ni_f = U_c.shape[0], nodes_f.shape[0] - 1
+    d_c, d_f = _wall_distance_along_lines(nodes_c), _wall_distance_along_lines(nodes_f)
+    out = np.empty((ni_f, nodes_f.shape[1] - 1, U_c.shape[2]))
+    for i in range(ni_f):
+        t = np.clip((i + 0.5) * ni_c / ni_f - 0.5, 0.0, ni_c - 1.0)
+        i0 = int(np.floor(t))
+        i1, w = min(i0 + 1, ni_c - 1), t - i0
+        for k in range(U_c.shape[2]):
+            a = np.interp(d_f[i], d_c[i0], U_c[i0, :, k])
+            b = np.interp(d_f[i], d_c[i1], U_c[i1, :, k])
+            out[i, :, k] = (1.0 - w) * a + w * b
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("run", type=Path)
+    ap.add_argument("--case", type=Path, default=None)
+    ap.add_argument("--mesh", action="append", default=None, metavar="N_AIRFOIL,N_WAKE,N_NORMAL")
+    args = ap.parse_args()
+    enable_compilation_cache()
+    case = args.case or args.run.parent
+    final = args.run / "designs" / "final"
+    saved = np.load(final / "state.npz")
+    nodes, U = np.asarray(saved["nodes"]), np.asarray(saved["U"])
+    print(f"{'mesh (cells)':>13s} {'baseline CD':>12s} {'free-stream CD':>18s} {'continuation CD':>18s}  "
+          f"{'times (s): baseline / free stream / continuation'}")
+    for spec in args.mesh or DEFAULT_MESHES:
+        n_airfoil, n_wake, n_normal = (int(v) for v in spec.split(","))
+        cfg = load_case(case, [f"mesh.n_airfoil={n_airfoil}", f"mesh.n_wake={n_wake}", f"mesh.n_normal={n_normal}"])
+        numerics, settings = Numerics.from_config(cfg.numerics), SolverSettings.from_config(cfg.numerics)
+        times, cds = [], {}
+        for name, design, start in (("baseline", None, None), ("free", final / "summary.json", None),
+                                    ("cont", final / "summary.json", "continue")):
+            grid, flow = build_grid(cfg, design)
+            U0 = transfer_state(nodes, U, np.asarray(grid.nodes)) if start else None
+            t = time.perf_counter()
+            r = solve_flow(grid, flow, numerics, settings, U0=U0)
+            times.append(time.perf_counter() - t)
+            cds[name] = r.coefficients["cd"] if r.converged else float("nan")
+            if start and r.converged:
+                nodes, U = np.asarray(grid.nodes), np.asarray(r.U)
+        b = cds["baseline"]
+        pct = {k: 100.0 * (1.0 - v / b) for k, v in cds.items()}
+        print(f"{grid.ni:>7d} x {grid.nj:<3d} {b:12.6f} {cds['free']:9.6f} ({pct['free']:4.1f}%) "
+              f"{cds['cont']:9.6f} ({pct['cont']:4.1f}%)  {times[0]:.0f} / {times[1]:.0f} / {times[2]:.0f}",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
