@@ -14,6 +14,7 @@ It prints one line per mesh (both CDs as reductions from the baseline's CD on th
 wall time of each solve. The baseline is solved from the free stream on every mesh.
 
     python scripts/refine_design.py RUN [--case CASE] [--mesh 160,40,56 --mesh 192,48,64 ...]
+                                        [--continuation-only] [--set SECTION.KEY=VALUE ...]
 
 ``--mesh`` is ``n_airfoil,n_wake,n_normal``; the default family is 160,40,56 / 192,48,64 / 256,64,96
 (240 x 56, 288 x 64 and 384 x 96 cells). CASE defaults to RUN's parent folder.
@@ -72,6 +73,9 @@ def main() -> None:
     ap.add_argument("run", type=Path)
     ap.add_argument("--case", type=Path, default=None)
     ap.add_argument("--mesh", action="append", default=None, metavar="N_AIRFOIL,N_WAKE,N_NORMAL")
+    ap.add_argument("--continuation-only", action="store_true", help="skip the baseline and free-stream solves")
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                    help="case overrides for every solve, e.g. numerics.restart_cfl=50")
     args = ap.parse_args()
     enable_compilation_cache()
     case = args.case or args.run.parent
@@ -82,11 +86,16 @@ def main() -> None:
           f"{'times (s): baseline / free stream / continuation'}")
     for spec in args.mesh or DEFAULT_MESHES:
         n_airfoil, n_wake, n_normal = (int(v) for v in spec.split(","))
-        cfg = load_case(case, [f"mesh.n_airfoil={n_airfoil}", f"mesh.n_wake={n_wake}", f"mesh.n_normal={n_normal}"])
+        cfg = load_case(case, args.overrides + [f"mesh.n_airfoil={n_airfoil}", f"mesh.n_wake={n_wake}",
+                                                f"mesh.n_normal={n_normal}"])
         numerics, settings = Numerics.from_config(cfg.numerics), SolverSettings.from_config(cfg.numerics)
         times, cds = [], {}
         for name, design, start in (("baseline", None, None), ("free", final / "summary.json", None),
                                     ("cont", final / "summary.json", "continue")):
+            if args.continuation_only and not start:
+                times.append(0.0)
+                cds[name] = float("nan")
+                continue
             grid, flow = build_grid(cfg, design)
             U0 = transfer_state(nodes, U, np.asarray(grid.nodes)) if start else None
             t = time.perf_counter()
