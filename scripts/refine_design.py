@@ -26,25 +26,23 @@ import argparse
 import time
 from pathlib import Path
 
+import jax.numpy as jnp
 import numpy as np
 
 from cfdopt.cli import enable_compilation_cache
 from cfdopt.commands.solve import build_grid
 from cfdopt.config import load_case
 from cfdopt.flow.residual import Numerics
+from cfdopt.mesh import metrics
 from cfdopt.solver import SolverSettings, solve_flow
 
 DEFAULT_MESHES = ["160,40,56", "192,48,64", "256,64,96"]
 
 
-def _centres(nodes: np.ndarray) -> np.ndarray:
-    return 0.25 * (nodes[:-1, :-1] + nodes[1:, :-1] + nodes[:-1, 1:] + nodes[1:, 1:])
-
-
 def _wall_distance_along_lines(nodes: np.ndarray) -> np.ndarray:
-    """``(ni, nj)`` distance of each cell centre from the foot of its ``j`` line (wall or wake cut)."""
+    """``(ni, nj)`` distance of each cell centroid from the foot of its ``j`` line (wall or wake cut)."""
     foot = 0.5 * (nodes[:-1, 0] + nodes[1:, 0])
-    return np.linalg.norm(_centres(nodes) - foot[:, None, :], axis=-1)
+    return np.linalg.norm(np.asarray(metrics(jnp.asarray(nodes)).centre) - foot[:, None, :], axis=-1)
 
 
 def transfer_state(nodes_c: np.ndarray, U_c: np.ndarray, nodes_f: np.ndarray) -> np.ndarray:
@@ -90,13 +88,13 @@ def main() -> None:
                                                 f"mesh.n_normal={n_normal}"])
         numerics, settings = Numerics.from_config(cfg.numerics), SolverSettings.from_config(cfg.numerics)
         times, cds = [], {}
-        for name, design, start in (("baseline", None, None), ("free", final / "summary.json", None),
-                                    ("cont", final / "summary.json", "continue")):
+        designed = build_grid(cfg, final / "summary.json")
+        for name, (grid, flow), start in (("baseline", build_grid(cfg), False), ("free", designed, False),
+                                          ("cont", designed, True)):
             if args.continuation_only and not start:
                 times.append(0.0)
                 cds[name] = float("nan")
                 continue
-            grid, flow = build_grid(cfg, design)
             U0 = transfer_state(nodes, U, np.asarray(grid.nodes)) if start else None
             t = time.perf_counter()
             r = solve_flow(grid, flow, numerics, settings, U0=U0)
