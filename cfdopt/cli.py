@@ -103,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         keep_freed_memory()
     try:
         cfg = load_case(args.case, args.overrides)
+        if args.command != "snn":
+            from cfdopt.setup import unused_keys
+
+            for line in unused_keys(cfg):
+                print(f"cfdopt {args.command}: note: {line}", file=sys.stderr)
         args.out = Path(args.out) if args.out is not None else cfg.case_dir / "results"
         if getattr(args.module, "WRITES_RESULTS", True):
             args.out.mkdir(parents=True, exist_ok=True)

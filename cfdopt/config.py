@@ -37,7 +37,9 @@ class GeometryConfig:
         "naca0012",
         'baseline airfoil: "naca0012" (classic, open trailing edge), "naca0012-sharp" (NASA TMR sharp '
         'trailing edge, t/c 0.11897), "naca0012-closed" (closed trailing edge, -0.1036 x^4, ADODG case 1), '
-        '"naca4:XXXX" (any NACA 4-digit), or a Selig/Lednicer .dat path relative to the case folder',
+        '"naca4:XXXX" (any NACA 4-digit), a Selig/Lednicer .dat path relative to the case folder, or "flat-plate" '
+        '(the NASA TMR zero-pressure-gradient flat plate: x in [-0.33333, 2], y in [0, 1], plate from x = 0; '
+        '[mesh] n_airfoil cells along the plate, n_wake ahead of it, n_normal up to y = 1; solve only)',
     )
 
 
@@ -49,7 +51,7 @@ class MeshConfig:
     n_wake: int = _key(32, "cells along each branch of the wake cut", ge=2)
     n_normal: int = _key(48, "cells from the wall to the far field", ge=4)
     farfield: float = _key(100.0, "far-field radius in chords", gt=2.0)
-    wall_spacing: float = _key(1e-3, "height of the first cell at the wall, chords (about 1e-6 for RANS)", gt=0.0, lt=0.5)
+    wall_spacing: float | None = _key(None, "height of the first cell at the wall, chords (default: 1e-3 for euler; for rans-sa from the Reynolds number for y+ about 1)", gt=0.0, lt=0.5)
     le_spacing: float | None = _key(None, "surface cell length at the leading edge, chords (default: from n_airfoil)", gt=0.0)
     te_spacing: float | None = _key(None, "surface cell length at the trailing edge, chords (default: from n_airfoil)", gt=0.0)
 
@@ -61,11 +63,11 @@ class FlowConfig:
     model: str = _key("euler", "governing equations", choices=("euler", "rans-sa"))
     mach: float = _key(0.5, "free-stream Mach number", gt=0.0, lt=5.0)
     alpha: float = _key(0.0, "angle of attack, degrees", ge=-30.0, le=30.0)
-    reynolds: float = _key(6.5e6, "Reynolds number based on the chord (rans-sa only)", gt=0.0)
-    temperature: float = _key(288.15, "free-stream static temperature, K (Sutherland viscosity)", gt=0.0)
+    reynolds: float = _key(6.5e6, "Reynolds number based on the chord and the free-stream velocity (rans-sa only)", gt=0.0)
+    temperature: float = _key(288.15, "free-stream static temperature, K, for Sutherland's law (rans-sa only)", gt=0.0)
     gamma: float = _key(1.4, "ratio of specific heats", gt=1.0, lt=2.0)
-    prandtl: float = _key(0.72, "laminar Prandtl number", gt=0.0)
-    prandtl_turbulent: float = _key(0.9, "turbulent Prandtl number", gt=0.0)
+    prandtl: float = _key(0.72, "laminar Prandtl number (rans-sa only)", gt=0.0)
+    prandtl_turbulent: float = _key(0.9, "turbulent Prandtl number (rans-sa only)", gt=0.0)
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,9 @@ class NumericsConfig:
     limiter_eps: float = _key(0.03, "van Albada smoothing scale (units of the O(1) primitive variables)", gt=0.0)
     farfield_width: float = _key(0.05, "width of the smooth inflow/outflow switch at the far field (units of a_inf)", gt=0.0)
     max_change: float = _key(0.5, "largest relative change of density or pressure in one Newton step", gt=0.0)
-    sa_clip: str = _key("softplus", "treatment of the SA eddy-viscosity clip", choices=("softplus", "hard"))
-    sharpness: float = _key(50.0, "sharpness of softplus smoothing (units 1/variable)", gt=0.0)
+    sa_clip: str = _key("softplus", "treatment of non-positive nu_tilde in Spalart-Allmaras: 'softplus' (smooth surrogates of every kink), 'hard' (max/min clips), 'neg' (SA-neg, Allmaras, Johnson & Spalart 2012) (rans-sa only)", choices=("softplus", "hard", "neg"))
+    sharpness: float = _key(50.0, "sharpness of the softplus clip chi+ = softplus(chi, sharpness), units 1/chi (rans-sa, sa_clip = 'softplus' only)", gt=0.0)
+    sa_ft2: bool = _key(True, "keep the SA laminar-suppression term ft2 (NASA TMR 'SA'); false: 'SA-noft2' (rans-sa only)")
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,8 @@ class Config:
     snn: SnnConfig = field(default_factory=SnnConfig)
     case_dir: Path = Path(".")
     source: Path = Path(CASE_FILE)
+    given: frozenset[str] = frozenset()
+    """``"section.key"`` of every key the case file or an override set (the rest took defaults)."""
 
 
 SECTIONS: dict[str, type] = {
@@ -236,7 +241,8 @@ def build_config(data: dict, source: Path, case_dir: Path) -> Config:
         if not isinstance(table, dict):
             raise ConfigError(f"{source}: '{name}' must be a [section] table, got {table!r}")
         sections[name] = _build_section(SECTIONS[name], table, source, name)
-    return Config(**sections, case_dir=case_dir, source=source)
+    given = frozenset(f"{name}.{key}" for name, table in data.items() for key in table)
+    return Config(**sections, case_dir=case_dir, source=source, given=given)
 
 
 def load_case(case_dir: str | Path, overrides: typing.Iterable[str] = ()) -> Config:

@@ -26,13 +26,17 @@ import numpy as np
 
 from cfdopt.adjoint import AdjointResult, make_adjoint, pull_back
 from cfdopt.design import DesignSpace, design_space
-from cfdopt.errors import SolveError
+from cfdopt.errors import ConfigError, SolveError
 from cfdopt.flow.forces import force_coefficients
-from cfdopt.flow.residual import Numerics, make_residual
+from cfdopt.flow.model import EULER_MODEL, FlowModel
+from cfdopt.flow.residual import make_residual
 from cfdopt.flow.state import FlowConditions
-from cfdopt.geometry import close_trailing_edge, is_closed, load_airfoil, resample_surface
+from cfdopt.geometry import close_trailing_edge, is_closed, load_airfoil
 from cfdopt.mesh import CGrid, cgrid_from_config, check_deformation, deform
-from cfdopt.solver import SolveResult, SolverSettings, final_jacobian, solve_flow
+from cfdopt.mesh.cgrid import surface_for_grid
+from cfdopt.mesh.flatplate import FLAT_PLATE, flat_plate_from_config
+from cfdopt.setup import flow_setup
+from cfdopt.solver import SolveResult, final_jacobian, solve_flow
 
 OBJECTIVES: dict[str, Callable[[dict], jax.Array]] = {
     "cd": lambda c: c["cd"],
@@ -84,12 +88,12 @@ class Gradient:
 
 
 @functools.lru_cache(maxsize=32)
-def adjoint_for(residual: Callable, name: str) -> Callable:
+def adjoint_for(residual: Callable, name: str, model: FlowModel = EULER_MODEL) -> Callable:
     """The adjoint of objective ``name`` for one residual, built (and compiled) once per process."""
     if name not in OBJECTIVES:
         raise ValueError(f"unknown objective {name!r}; valid: {', '.join(OBJECTIVES)}")
     fn = OBJECTIVES[name]
-    return make_adjoint(residual, lambda U, grid, flow: fn(force_coefficients(U, grid, flow)))
+    return make_adjoint(residual, lambda U, grid, flow: fn(force_coefficients(U, grid, flow, model)))
 
 
 def baseline_surface(cfg) -> np.ndarray:
@@ -97,20 +101,37 @@ def baseline_surface(cfg) -> np.ndarray:
     surface = load_airfoil(cfg.geometry.airfoil, cfg.case_dir)
     if not is_closed(surface):
         surface = close_trailing_edge(surface)
-    m = cfg.mesh
-    return np.asarray(resample_surface(surface, m.n_airfoil, le_spacing=m.le_spacing, te_spacing=m.te_spacing))
+    return surface_for_grid(surface, cfg.mesh, **viscous_mesh_options(cfg))
+
+
+def viscous_mesh_options(cfg) -> dict:
+    """Keyword arguments that make the mesh functions build a RANS grid for a ``rans-sa`` case (none for Euler)."""
+    return dict(reynolds=cfg.flow.reynolds) if cfg.flow.model == "rans-sa" else {}
+
+
+def baseline_grid(cfg, surface: np.ndarray | None = None):
+    """The case's undeformed grid: the C-grid round :func:`baseline_surface` (or ``surface``), or the
+    TMR flat-plate grid for ``[geometry] airfoil = "flat-plate"``."""
+    if cfg.geometry.airfoil == FLAT_PLATE:
+        return flat_plate_from_config(cfg.mesh)
+    surface = baseline_surface(cfg) if surface is None else surface
+    return cgrid_from_config(surface, cfg.mesh, **viscous_mesh_options(cfg))
 
 
 class AeroProblem:
     """The design -> objective map of a case, with warm-started solves and adjoint gradients."""
 
     def __init__(self, cfg):
+        if cfg.geometry.airfoil == FLAT_PLATE:
+            raise ConfigError(f"{cfg.source}: [geometry] airfoil = {FLAT_PLATE!r} has no shape to deform; "
+                              "only 'cfdopt solve' runs it")
         self.cfg = cfg
         surface = baseline_surface(cfg)
-        self.grid0 = cgrid_from_config(surface, cfg.mesh)
+        self.grid0 = baseline_grid(cfg, surface)
         self.space: DesignSpace = design_space(cfg.design, surface, cfg.flow.alpha)
-        self.numerics = Numerics.from_config(cfg.numerics)
-        self.settings = SolverSettings.from_config(cfg.numerics)
+        setup = flow_setup(cfg)
+        self.numerics = setup.numerics
+        self.settings = setup.settings
         self.mach = float(cfg.flow.mach)
         self.gamma = float(cfg.flow.gamma)
         self.residual = make_residual(self.numerics)
@@ -161,7 +182,8 @@ class AeroProblem:
         d = jnp.asarray(ev.design)
         flow_d = lambda dd: self.geometry(dd)  # noqa: E731
         for name in names:
-            res = adjoint_for(self.residual, name)(U, ev.grid, ev.flow, lambda b: fact.solve(b, trans="T"))
+            res = adjoint_for(self.residual, name, self.numerics.model)(U, ev.grid, ev.flow,
+                                                                        lambda b: fact.solve(b, trans="T"))
             g = pull_back(flow_d, d, (res.grad_nodes, res.grad_flow))
             out[name] = Gradient(
                 name=name,

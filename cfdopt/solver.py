@@ -57,11 +57,14 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from cfdopt.config import NumericsConfig
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.jacobian import Factorization, SparseJacobian, jacobian_assembler
+from cfdopt.flow.layout import ENERGY, MX, MY, RHO
 from cfdopt.flow.linsolve import NewtonLinearSolver, nested_dissection
+from cfdopt.flow.model import FlowModel
 from cfdopt.flow.residual import Numerics, make_residual, spectral_radius
-from cfdopt.flow.state import NVAR, FlowConditions, primitive, uniform_state
+from cfdopt.flow.state import FlowConditions, uniform_state
 from cfdopt.jitcache import cached_array, cached_jit
 from cfdopt.mesh.coarsen import can_coarsen, coarsen, prolong_cells
 from cfdopt.mesh.types import CGrid
@@ -69,26 +72,27 @@ from cfdopt.mesh.types import CGrid
 
 @dataclass(frozen=True)
 class SolverSettings:
-    """Newton/PTC settings (see the module docstring)."""
+    """Newton/PTC settings (see the module docstring). Defaults of case-file keys are the case file's
+    (:class:`cfdopt.config.NumericsConfig`); :func:`cfdopt.setup.flow_setup` builds them from a case."""
 
-    tolerance: float = 1e-10
-    max_iterations: int = 100
-    cfl_start: float = 50.0
-    restart_cfl: float = 5000.0
-    cfl_max: float = 1e10
-    linear_solver: str = "direct"
-    linear_tolerance: float = 1e-12
-    max_change: float = 0.5
+    tolerance: float = NumericsConfig.tolerance
+    max_iterations: int = NumericsConfig.max_iterations
+    cfl_start: float = NumericsConfig.cfl_start
+    restart_cfl: float = NumericsConfig.restart_cfl
+    cfl_max: float = NumericsConfig.cfl_max
+    linear_solver: str = NumericsConfig.linear_solver
+    linear_tolerance: float = NumericsConfig.linear_tolerance
+    max_change: float = NumericsConfig.max_change
     cfl_growth: float = 2.0
-    ordering: str = "nested-dissection"
-    lu_reuse: bool = True
-    mesh_levels: int = 3
-    coarse_tolerance: float = 1e-3
+    ordering: str = NumericsConfig.ordering
+    lu_reuse: bool = NumericsConfig.lu_reuse
+    mesh_levels: int = NumericsConfig.mesh_levels
+    coarse_tolerance: float = NumericsConfig.coarse_tolerance
     warm_cfl_factor: float = 100.0
-    lu_precision: str = "single"
+    lu_precision: str = NumericsConfig.lu_precision
     forcing: float = 0.5
     krylov_iterations: int = 40
-    symmetric: bool = False
+    symmetric: bool = NumericsConfig.symmetric
 
     def __post_init__(self):
         if not 0 < self.tolerance < 1:
@@ -106,13 +110,6 @@ class SolverSettings:
         if not 0 < self.cfl_start <= self.cfl_max or not 0 < self.restart_cfl <= self.cfl_max:
             raise ValueError("need 0 < cfl_start, restart_cfl <= cfl_max, got "
                              f"{self.cfl_start!r}, {self.restart_cfl!r}, {self.cfl_max!r}")
-
-    @classmethod
-    def from_config(cls, ncfg) -> "SolverSettings":
-        names = ("tolerance", "max_iterations", "cfl_start", "restart_cfl", "cfl_max", "linear_solver",
-                 "linear_tolerance", "max_change", "ordering", "lu_reuse", "mesh_levels", "coarse_tolerance",
-                 "lu_precision", "symmetric")
-        return cls(**{k: getattr(ncfg, k) for k in names if hasattr(ncfg, k)})
 
 
 @dataclass(frozen=True)
@@ -139,21 +136,23 @@ class SolveResult:
     coefficients: dict = field(default_factory=dict)
 
 
-def _cell_order(grid: CGrid, settings: SolverSettings):
+def _cell_order(grid: CGrid, settings: SolverSettings, numerics: Numerics):
     """The LU's fill-reducing cell order for ``grid`` (``None``: SuperLU's own)."""
     if settings.ordering != "nested-dissection":
         return None
-    return cached_array(f"nested_dissection/{grid.ni}x{grid.nj}/{grid.n_wake}",
-                        lambda: nested_dissection(grid.ni, grid.nj, grid.n_wake))
+    stencil = numerics.stencil
+    key = "" if stencil == Numerics().stencil else f"/{stencil.radius}-{len(stencil.offsets)}-{stencil.cut_reach}"
+    return cached_array(f"nested_dissection/{grid.ni}x{grid.nj}/{grid.n_cut}{key}",
+                        lambda: nested_dissection(grid.ni, grid.nj, grid.n_cut, radius=stencil))
 
 
-def _linear_solver(grid: CGrid, settings: SolverSettings, level: int = 0) -> NewtonLinearSolver:
+def _linear_solver(grid: CGrid, settings: SolverSettings, numerics: Numerics, level: int = 0) -> NewtonLinearSolver:
     """Lagged-LU Krylov solver for one grid (:class:`cfdopt.flow.linsolve.NewtonLinearSolver`).
 
     A coarser level gets half the GMRES iterations per level (at least 5): its LU costs about
     ``n^1.5`` against ``n`` per iteration, so refactoring pays sooner on a smaller grid.
     """
-    order = _cell_order(grid, settings)
+    order = _cell_order(grid, settings, numerics)
     cap = max(5, settings.krylov_iterations // 2**level)
     return NewtonLinearSolver(rtol=settings.linear_tolerance, cell_order=order, reuse=settings.lu_reuse,
                               precision=settings.lu_precision, max_reuse_iterations=cap)
@@ -182,8 +181,16 @@ def _ilu_gmres(jac: SparseJacobian, diag, rhs, rtol):
     return x
 
 
-_SPECTRAL_RADIUS = cached_jit(spectral_radius, "spectral_radius")
-_FORCE_COEFFICIENTS = cached_jit(force_coefficients, "force_coefficients")
+@functools.lru_cache(maxsize=None)
+def _spectral_radius(model: FlowModel):
+    """Jitted ``(U, grid, flow) -> (ni, nj)`` pseudo-time scale of ``model``."""
+    return cached_jit(functools.partial(spectral_radius, model=model), f"spectral_radius/{model!r}")
+
+
+@functools.lru_cache(maxsize=None)
+def _force_coefficients(model: FlowModel):
+    """Jitted ``(U, grid, flow) -> {"cl", "cd", "cm", ...}`` of ``model``."""
+    return cached_jit(functools.partial(force_coefficients, model=model), f"force_coefficients/{model!r}")
 
 
 @functools.lru_cache(maxsize=None)
@@ -198,12 +205,12 @@ def _prepare_level(grid: CGrid, flow: FlowConditions, numerics: Numerics, settin
     """Load everything a Newton solve on ``grid`` compiles or computes once (programs, colouring,
     cell order) without solving, in the reverse of the order the solve first needs them: run in a
     thread (:func:`_prepare_in_background`), it overlaps the loading with a solve."""
-    U = uniform_state(flow, grid.ni, grid.nj)
-    jacobian_assembler(grid.ni, grid.nj, grid.n_wake, numerics).warm(U, grid, flow)
+    U = uniform_state(flow, grid.ni, grid.nj, numerics.model)
+    jacobian_assembler(grid.ni, grid.nj, grid.n_cut, numerics).warm(U, grid, flow)
     _residual_jvp(numerics).warm(U, U, grid, flow)
-    _cell_order(grid, settings)
-    _SPECTRAL_RADIUS.warm(U, grid, flow)
-    _FORCE_COEFFICIENTS.warm(U, grid, flow)
+    _cell_order(grid, settings, numerics)
+    _spectral_radius(numerics.model).warm(U, grid, flow)
+    _force_coefficients(numerics.model).warm(U, grid, flow)
     make_residual(numerics).warm(U, grid, flow)
 
 
@@ -216,7 +223,7 @@ def _prepare_in_background(grids, flow, numerics, settings) -> dict:
     which the solve waits for before starting each.
     """
     coarsest = grids[-1]
-    jacobian_assembler(coarsest.ni, coarsest.nj, coarsest.n_wake, numerics)  # not built in two threads at once
+    jacobian_assembler(coarsest.ni, coarsest.nj, coarsest.n_cut, numerics)  # not built in two threads at once
     futures = {}
     for name, levels in (("coarsest", [len(grids) - 1]), ("finer", range(len(grids) - 2, -1, -1))):
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"cfdopt-prepare-{name}")
@@ -229,9 +236,9 @@ def _prepare_in_background(grids, flow, numerics, settings) -> dict:
 
 def _rho_p(U, gamma):
     """Density and pressure in numpy (no JAX dispatch inside the step control)."""
-    rho = U[..., 0]
+    rho = U[..., RHO]
     with np.errstate(all="ignore"):
-        p = (gamma - 1.0) * (U[..., 3] - 0.5 * (U[..., 1] ** 2 + U[..., 2] ** 2) / rho)
+        p = (gamma - 1.0) * (U[..., ENERGY] - 0.5 * (U[..., MX] ** 2 + U[..., MY] ** 2) / rho)
     return rho, p
 
 
@@ -280,7 +287,7 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
     if settings.symmetric:
         why = _asymmetry(grid, flow)
         if why:
-            return SolveResult(U=np.asarray(uniform_state(flow, grid.ni, grid.nj) if U0 is None else U0),
+            return SolveResult(U=np.asarray(uniform_state(flow, grid.ni, grid.nj, numerics.model) if U0 is None else U0),
                                converged=False, iterations=0, residual_drop=1.0, history=[],
                                message=f"symmetric flow requested, but {why}")
     grids = [grid]
@@ -324,7 +331,7 @@ def mirror_state(U: np.ndarray) -> np.ndarray:
     section, :func:`_asymmetry`), at zero incidence ``R(mirror(U)) = mirror(R(U))``.
     """
     M = np.array(U[::-1], copy=True)
-    M[..., 2] *= -1.0
+    M[..., MY] *= -1.0
     return M
 
 
@@ -346,10 +353,10 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
     ``(U, converged, residual_drop, message, coefficients)``."""
     gamma = flow.gamma
     res = make_residual(numerics)
-    assemble = jacobian_assembler(grid.ni, grid.nj, grid.n_wake, numerics)
-    spec_fn = _SPECTRAL_RADIUS
-    coef_fn = _FORCE_COEFFICIENTS
-    U_inf = np.asarray(uniform_state(flow, grid.ni, grid.nj))
+    assemble = jacobian_assembler(grid.ni, grid.nj, grid.n_cut, numerics)
+    spec_fn = _spectral_radius(numerics.model)
+    coef_fn = _force_coefficients(numerics.model)
+    U_inf = np.asarray(uniform_state(flow, grid.ni, grid.nj, numerics.model))
     r_ref = float(np.linalg.norm(np.asarray(res(U_inf, grid, flow))))
     U = U_inf.copy() if U0 is None else np.asarray(U0, dtype=float).reshape(U_inf.shape)
 
@@ -375,7 +382,7 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
     message = f"not converged in {settings.max_iterations} iterations"
     converged = r / r_ref <= tolerance
     it = 0
-    linear = _linear_solver(grid, settings, level)
+    linear = _linear_solver(grid, settings, numerics, level)
     jvp = _residual_jvp(numerics)
     while not converged and it < settings.max_iterations:
         it += 1
@@ -385,7 +392,7 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
         accepted = False
         tj = 0.0
         for _attempt in range(12):
-            diag = np.repeat(spec.ravel() / cfl, NVAR)
+            diag = np.repeat(spec.ravel() / cfl, U.shape[-1])
             try:
                 if settings.linear_solver == "gmres":
                     t1 = time.perf_counter()
@@ -442,5 +449,5 @@ def final_jacobian(U, grid: CGrid, flow: FlowConditions, numerics: Numerics = Nu
 
     ``fact.solve(b, trans="T")`` solves ``(dR/dU)^T psi = b`` (flat C-order vectors).
     """
-    jac = jacobian_assembler(grid.ni, grid.nj, grid.n_wake, numerics)(U, grid, flow)
+    jac = jacobian_assembler(grid.ni, grid.nj, grid.n_cut, numerics)(U, grid, flow)
     return jac, (jac.factorize() if factorize else None)

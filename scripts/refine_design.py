@@ -30,11 +30,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from cfdopt.cli import enable_compilation_cache
-from cfdopt.commands.solve import build_grid
 from cfdopt.config import load_case
-from cfdopt.flow.residual import Numerics
 from cfdopt.mesh import metrics
-from cfdopt.solver import SolverSettings, solve_flow
+from cfdopt.setup import flow_setup
+from cfdopt.solution import case_grid
+from cfdopt.solver import solve_flow
 
 DEFAULT_MESHES = ["160,40,56", "192,48,64", "256,64,96"]
 
@@ -86,10 +86,11 @@ def main() -> None:
         n_airfoil, n_wake, n_normal = (int(v) for v in spec.split(","))
         cfg = load_case(case, args.overrides + [f"mesh.n_airfoil={n_airfoil}", f"mesh.n_wake={n_wake}",
                                                 f"mesh.n_normal={n_normal}"])
-        numerics, settings = Numerics.from_config(cfg.numerics), SolverSettings.from_config(cfg.numerics)
+        setup = flow_setup(cfg)
+        numerics, settings = setup.numerics, setup.settings
         times, cds = [], {}
-        designed = build_grid(cfg, final / "summary.json")
-        for name, (grid, flow), start in (("baseline", build_grid(cfg), False), ("free", designed, False),
+        designed = case_grid(cfg, final / "summary.json")
+        for name, (grid, flow), start in (("baseline", case_grid(cfg), False), ("free", designed, False),
                                           ("cont", designed, True)):
             if args.continuation_only and not start:
                 times.append(0.0)

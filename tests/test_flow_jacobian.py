@@ -84,7 +84,7 @@ def test_first_order_jacobian_uses_the_nearest_neighbour_pattern(small_grid):
     U = uniform_state(flow, grid.ni, grid.nj)
     U = U * (1.0 + 0.02 * jax.random.uniform(jax.random.PRNGKey(1), U.shape, minval=-1.0, maxval=1.0))
     jac = residual_jacobian(U, grid, flow, num)
-    r1 = cell_pattern(grid.ni, grid.nj, grid.n_wake, radius=1)
+    r1 = cell_pattern(grid.ni, grid.nj, grid.n_wake, 1)
     assert jac.matrix.nnz == r1.nnz * 16
     res = make_residual(num)
     for seed in range(3):
@@ -103,7 +103,7 @@ def test_block_csr_is_the_sorted_block_expansion_of_the_pattern():
     ni, nj, n_wake = 20, 6, 4
     pattern = cell_pattern(ni, nj, n_wake)
     colour = greedy_colouring(pattern)
-    indptr, indices, gather = _block_csr(pattern, colour)
+    indptr, indices, gather = _block_csr(pattern, colour, 4)
     n = ni * nj * 4
     ours = sp.csr_matrix((np.ones(indices.size), indices, indptr), shape=(n, n))
     assert ours.has_sorted_indices

@@ -12,20 +12,19 @@ from pathlib import Path
 import pytest
 
 import cfdopt  # noqa: F401  (float64)
-from cfdopt.commands.solve import build_grid
 from cfdopt.config import load_case
-from cfdopt.flow.residual import Numerics
-from cfdopt.flow.state import FlowConditions
-from cfdopt.solver import SolverSettings, solve_flow
+from cfdopt.setup import flow_setup
+from cfdopt.solution import case_grid
+from cfdopt.solver import solve_flow
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 
 
 def solve_case(name, overrides=()):
     cfg = load_case(CASES / name, overrides)
-    grid, _ = build_grid(cfg)
-    res = solve_flow(grid, FlowConditions.from_config(cfg.flow), Numerics.from_config(cfg.numerics),
-                     SolverSettings.from_config(cfg.numerics))
+    grid, flow = case_grid(cfg)
+    setup = flow_setup(cfg)
+    res = solve_flow(grid, flow, setup.numerics, setup.settings)
     assert res.converged, res.message
     return res.coefficients
 

@@ -133,12 +133,12 @@ def free_stream_check(problem, final, base, rtol: float = 1e-4) -> dict:
 
 
 def _write_final(out: Path, problem, final, ev, writer, summary) -> None:
-    from cfdopt.commands.solve import write_outputs
+    from cfdopt.solution import write_outputs
 
     folder = out / "designs" / "final"
     writer.write_design(folder, final, dict(evaluation=final.index))
     flow_summary = dict(cl=ev.coefficients["cl"], cd=ev.coefficients["cd"])
-    write_outputs(folder, ev.grid, ev.flow, ev.solve, flow_summary)
+    write_outputs(folder, ev.grid, ev.flow, problem.numerics.model, ev.solve, flow_summary)
     shutil.copyfile(folder / "solution.vtu", out / "solution.vtu")
 
 

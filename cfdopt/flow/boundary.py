@@ -32,7 +32,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from cfdopt.flow.state import FlowConditions, freestream_primitive
+from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, MY, RHO
+from cfdopt.flow.state import FlowConditions
 from cfdopt.smooth import smooth_abs
 
 
@@ -40,49 +41,73 @@ def _unit(normal):
     return normal / jnp.hypot(normal[..., 0], normal[..., 1])[..., None]
 
 
+def _with_velocity(W: jax.Array, u, v) -> jax.Array:
+    """``W`` with its velocity columns replaced (every other variable passed through)."""
+    return jnp.concatenate([W[..., :MX], jnp.stack([u, v], axis=-1), W[..., ENERGY:]], axis=-1)
+
+
 def wall_ghost(W: jax.Array, n_unit: jax.Array) -> jax.Array:
-    """Mirror primitives ``W (..., 4)`` in a wall with unit normal ``n (..., 2)``."""
-    un = W[..., 1] * n_unit[..., 0] + W[..., 2] * n_unit[..., 1]
-    return jnp.stack(
-        [W[..., 0], W[..., 1] - 2.0 * un * n_unit[..., 0], W[..., 2] - 2.0 * un * n_unit[..., 1], W[..., 3]],
-        axis=-1,
-    )
+    """Mirror primitives ``W (..., nvar)`` in a wall with unit normal ``n (..., 2)`` (slip wall, symmetry).
+
+    Velocity ``u - 2 (u . n) n``; density, pressure and transported scalars unchanged.
+    """
+    un = W[..., MX] * n_unit[..., 0] + W[..., MY] * n_unit[..., 1]
+    return _with_velocity(W, W[..., MX] - 2.0 * un * n_unit[..., 0], W[..., MY] - 2.0 * un * n_unit[..., 1])
+
+
+def noslip_ghost(W: jax.Array) -> jax.Array:
+    """No-slip adiabatic wall: velocity and transported scalars negated (zero at the face), ``rho``, ``p`` kept.
+
+    With ``nuhat`` negated the SA variable is 0 at the wall (TMR); equal
+    density and pressure give zero wall-normal temperature gradient.
+    """
+    ghost = _with_velocity(W, -W[..., MX], -W[..., MY])
+    if W.shape[-1] == MEAN_FLOW:
+        return ghost
+    return jnp.concatenate([ghost[..., :MEAN_FLOW], -W[..., MEAN_FLOW:]], axis=-1)
 
 
 def farfield_ghost(W: jax.Array, n_out: jax.Array, W_inf: jax.Array, gamma: float, width: float) -> jax.Array:
     """Characteristic far-field state.
 
+    Transported scalars (``nuhat``) take the upwind side like entropy: the
+    free stream at inflow, the interior at outflow.
+
     Args:
-        W: ``(..., 4)`` primitives of the boundary cell.
+        W: ``(..., nvar)`` primitives of the boundary cell.
         n_out: ``(..., 2)`` unit normal pointing out of the domain.
-        W_inf: ``(..., 4)`` (or ``(4,)``) free-stream primitives at the face.
+        W_inf: ``(..., nvar)`` (or ``(nvar,)``) free-stream primitives at the face.
         gamma: ratio of specific heats.
         width: smoothing width of the inflow/outflow step, units of ``a_inf``.
 
     Returns:
-        ``(..., 4)`` ghost primitives.
+        ``(..., nvar)`` ghost primitives.
     """
     W_inf = jnp.broadcast_to(W_inf, W.shape)
     gm1 = gamma - 1.0
     nx, ny = n_out[..., 0], n_out[..., 1]
-    a_i = jnp.sqrt(gamma * W[..., 3] / W[..., 0])
-    a_e = jnp.sqrt(gamma * W_inf[..., 3] / W_inf[..., 0])
-    un_i = W[..., 1] * nx + W[..., 2] * ny
-    un_e = W_inf[..., 1] * nx + W_inf[..., 2] * ny
+    a_i = jnp.sqrt(gamma * W[..., ENERGY] / W[..., RHO])
+    a_e = jnp.sqrt(gamma * W_inf[..., ENERGY] / W_inf[..., RHO])
+    un_i = W[..., MX] * nx + W[..., MY] * ny
+    un_e = W_inf[..., MX] * nx + W_inf[..., MY] * ny
     r_plus = un_i + 2.0 * a_i / gm1
     r_minus = un_e - 2.0 * a_e / gm1
     un_b = 0.5 * (r_plus + r_minus)
     a_b = 0.25 * gm1 * (r_plus - r_minus)
     s = 0.5 * (1.0 + un_b / smooth_abs(un_b, width))  # 1 outflow, 0 inflow
-    k_i = W[..., 3] / W[..., 0] ** gamma
-    k_e = W_inf[..., 3] / W_inf[..., 0] ** gamma
+    k_i = W[..., ENERGY] / W[..., RHO] ** gamma
+    k_e = W_inf[..., ENERGY] / W_inf[..., RHO] ** gamma
     k_b = s * k_i + (1.0 - s) * k_e
-    ut_i = -W[..., 1] * ny + W[..., 2] * nx
-    ut_e = -W_inf[..., 1] * ny + W_inf[..., 2] * nx
+    ut_i = -W[..., MX] * ny + W[..., MY] * nx
+    ut_e = -W_inf[..., MX] * ny + W_inf[..., MY] * nx
     ut_b = s * ut_i + (1.0 - s) * ut_e
     rho_b = (a_b * a_b / (gamma * k_b)) ** (1.0 / gm1)
     p_b = rho_b * a_b * a_b / gamma
-    return jnp.stack([rho_b, un_b * nx - ut_b * ny, un_b * ny + ut_b * nx, p_b], axis=-1)
+    mean = jnp.stack([rho_b, un_b * nx - ut_b * ny, un_b * ny + ut_b * nx, p_b], axis=-1)
+    if W.shape[-1] == MEAN_FLOW:
+        return mean
+    scalars = s[..., None] * W[..., MEAN_FLOW:] + (1.0 - s[..., None]) * W_inf[..., MEAN_FLOW:]
+    return jnp.concatenate([mean, scalars], axis=-1)
 
 
 def vortex_freestream(flow: FlowConditions, xy: jax.Array, cl: jax.Array) -> jax.Array:
@@ -119,19 +144,30 @@ def vortex_freestream(flow: FlowConditions, xy: jax.Array, cl: jax.Array) -> jax
     return jnp.stack([rho, u, v, p], axis=-1)
 
 
-def pad_i(W, si, W_inf_lo, W_inf_hi, gamma, width):
-    """Pad ``W (ni, nj, 4)`` to ``(ni + 4, nj, 4)`` with far-field (outflow-line) ghosts.
+def pressure_outlet_ghost(W: jax.Array, p_out) -> jax.Array:
+    """Subsonic outflow at a given static pressure: ``p = p_out``, every other primitive from the interior."""
+    return jnp.concatenate([W[..., :ENERGY], jnp.broadcast_to(p_out, W.shape[:-1])[..., None],
+                            W[..., ENERGY + 1:]], axis=-1)
+
+
+def pad_i(W, si, W_inf_lo, W_inf_hi, gamma, width, pressure_outlet: bool = False):
+    """Pad ``W (ni, nj, nvar)`` to ``(ni + 4, nj, nvar)`` with far-field (outflow-line) ghosts.
 
     ``si`` are the i-face normals ``(ni + 1, nj, 2)``; ``W_inf_lo``/``W_inf_hi``
-    the free stream at faces ``i = 0`` and ``i = ni`` (``(nj, 4)`` or ``(4,)``).
+    the free stream at faces ``i = 0`` and ``i = ni`` (``(nj, nvar)`` or ``(nvar,)``).
+    ``pressure_outlet``: the face ``i = ni`` holds the free-stream static pressure instead
+    (:func:`pressure_outlet_ghost`; the flat plate's outflow, as NASA TMR's codes ran it).
     """
     g_lo = farfield_ghost(W[0], _unit(-si[0]), W_inf_lo, gamma, width)
-    g_hi = farfield_ghost(W[-1], _unit(si[-1]), W_inf_hi, gamma, width)
+    if pressure_outlet:
+        g_hi = pressure_outlet_ghost(W[-1], jnp.broadcast_to(W_inf_hi, W[-1].shape)[..., ENERGY])
+    else:
+        g_hi = farfield_ghost(W[-1], _unit(si[-1]), W_inf_hi, gamma, width)
     return jnp.concatenate([g_lo[None], g_lo[None], W, g_hi[None], g_hi[None]], axis=0)
 
 
 def pad_j(W, sj, n_wake: int, W_inf_top, gamma, width):
-    """Pad ``W (ni, nj, 4)`` to ``(ni, nj + 4, 4)``: wall/wake ghosts below, far field above.
+    """Pad ``W (ni, nj, nvar)`` to ``(ni, nj + 4, nvar)``: wall/wake ghosts below, far field above.
 
     ``sj`` are the j-face normals ``(ni, nj + 1, 2)``; ``W_inf_top`` the free
     stream at the faces ``j = nj`` (``(ni, 4)`` or ``(4,)``).

@@ -1,13 +1,14 @@
 """Exact sparse Jacobian ``dR/dU`` by graph-coloured forward-mode JVPs.
 
-The residual of cell ``(i, j)`` depends on the cells of its MUSCL stencil:
+The residual of cell ``(i, j)`` depends on the cells of the union of its
+terms' stencils (:mod:`cfdopt.flow.stencil`; for Euler with MUSCL the cross
 ``(i +- 1, j), (i +- 2, j), (i, j +- 1), (i, j +- 2)``, and for the first two
-rows of the wake on the cells ``(ni - 1 - i, 0..1)`` across the cut (ghost
-cells of the wall and far field depend only on cells already in the
-stencil). Columns (cells) whose stencils never share a row get the same
-colour (greedy distance-2 colouring of the column-intersection graph), so
-``4 * n_colours`` JVPs, evaluated together under ``vmap`` of one
-``jax.linearize``, give every nonzero exactly: no finite differences.
+rows of the wake the cells ``(ni - 1 - i, 0..1)`` across the cut; RANS adds
+the diagonal neighbours its face gradients read). Columns (cells) whose
+stencils never share a row get the same colour (greedy distance-2 colouring
+of the column-intersection graph), so ``nvar * n_colours`` JVPs, evaluated
+together under ``vmap`` of one ``jax.linearize``, give every nonzero
+exactly: no finite differences.
 
 With the point-vortex far field the residual also depends on the lift,
 ``R(U) = R_c(U, CL(U))``, so ``dR/dU = dR_c/dU + (dR_c/dCL)(dCL/dU)^T``: a
@@ -34,32 +35,35 @@ import scipy.sparse.linalg as spla
 
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.residual import Numerics, residual_at_cl
-from cfdopt.flow.state import NVAR
+from cfdopt.flow.stencil import Stencil, convective_stencil
 from cfdopt.jitcache import cached_jit
 
 
-def cell_pattern(ni: int, nj: int, n_wake: int, radius: int = 2) -> sp.csr_matrix:
+def cell_pattern(ni: int, nj: int, n_cut: int, stencil: Stencil | int = 2) -> sp.csr_matrix:
     """``(ni nj, ni nj)`` boolean cell-to-cell dependency pattern (rows: residual cells, cols: state cells).
 
-    ``radius`` 2 for MUSCL (see the module docstring), 1 for the first-order
-    scheme (nearest neighbours, and only the first wake row across the cut).
+    ``stencil``: the residual's :class:`cfdopt.flow.stencil.Stencil` (``Numerics.stencil``), or an
+    int, the order of the convective scheme alone (2: the MUSCL cross of radius 2; 1: nearest
+    neighbours, and only the first wake row across the cut).
     """
+    if isinstance(stencil, int):
+        stencil = convective_stencil(stencil)
     i, j = np.meshgrid(np.arange(ni), np.arange(nj), indexing="ij")
     i, j = i.ravel(), j.ravel()
     rows, cols = [], []
-    for d in range(-radius, radius + 1):
-        ok = (i + d >= 0) & (i + d < ni)
+    for di, dj in sorted(stencil.offsets):
+        ok = (i + di >= 0) & (i + di < ni) & (j + dj >= 0) & (j + dj < nj)
         rows.append((i * nj + j)[ok])
-        cols.append(((i + d) * nj + j)[ok])
-        if d:
-            ok = (j + d >= 0) & (j + d < nj)
+        cols.append(((i + di) * nj + j + dj)[ok])
+    reach = stencil.cut_reach
+    near_cut = (i < n_cut + reach) | (i >= ni - n_cut - reach) if n_cut > 0 else np.zeros_like(i, dtype=bool)
+    cut = near_cut & (j < stencil.cut_rows)
+    for d in range(-reach, reach + 1):
+        across = ni - 1 - i + d
+        ok = cut & (across >= 0) & (across < ni)
+        for k in range(min(stencil.cut_rows, nj)):
             rows.append((i * nj + j)[ok])
-            cols.append((i * nj + j + d)[ok])
-    wake = ((i < n_wake) | (i >= ni - n_wake)) & (j < radius)
-    for k in range(radius):
-        if k < nj:
-            rows.append((i * nj + j)[wake])
-            cols.append(((ni - 1 - i) * nj + k)[wake])
+            cols.append((across * nj + k)[ok])
     r, c = np.concatenate(rows), np.concatenate(cols)
     pat = sp.csr_matrix((np.ones(r.size, dtype=bool), (r, c)), shape=(ni * nj, ni * nj))
     pat.sum_duplicates()
@@ -81,18 +85,18 @@ def greedy_colouring(pattern: sp.csr_matrix) -> np.ndarray:
     return np.asarray(colour, dtype=np.int64)
 
 
-def _block_csr(pattern: sp.csr_matrix, colour: np.ndarray):
-    """CSR structure of the ``NVAR x NVAR`` block expansion of a cell pattern, and where each value lies
+def _block_csr(pattern: sp.csr_matrix, colour: np.ndarray, nvar: int):
+    """CSR structure of the ``nvar x nvar`` block expansion of a cell pattern, and where each value lies
     among the coloured JVPs.
 
-    Row ``r NVAR + a`` holds, for each cell ``c`` of pattern row ``r`` in order, columns
-    ``c NVAR + b`` (``b = 0..NVAR-1``): already sorted, so the positions follow from the pattern's
-    ``indptr`` without a sort. The value ``dR[r, a] / dU[c, b]`` is entry ``r NVAR + a`` of the JVP
-    with seed ``colour[c] NVAR + b``.
+    Row ``r nvar + a`` holds, for each cell ``c`` of pattern row ``r`` in order, columns
+    ``c nvar + b`` (``b = 0..nvar-1``): already sorted, so the positions follow from the pattern's
+    ``indptr`` without a sort. The value ``dR[r, a] / dU[c, b]`` is entry ``r nvar + a`` of the JVP
+    with seed ``colour[c] nvar + b``.
 
     Returns:
         ``(indptr, indices, gather)``: int32 CSR arrays, and int64 positions into the flattened
-        ``(n_colours NVAR, n)`` JVP results.
+        ``(n_colours nvar, n)`` JVP results.
     """
     pattern = pattern.tocsr()
     pattern.sort_indices()
@@ -101,16 +105,16 @@ def _block_csr(pattern: sp.csr_matrix, colour: np.ndarray):
     r = np.repeat(np.arange(m.size), m)
     c = pattern.indices.astype(np.int64)
     o = np.arange(c.size) - p[r]
-    a = np.arange(NVAR)[None, :, None]
-    b = np.arange(NVAR)[None, None, :]
-    pos = (NVAR * NVAR * p[r])[:, None, None] + a * NVAR * m[r][:, None, None] + (NVAR * o)[:, None, None] + b
-    n = m.size * NVAR
-    indices = np.empty(c.size * NVAR * NVAR, dtype=np.int32)
-    gather = np.empty(c.size * NVAR * NVAR, dtype=np.int64)
-    indices[pos] = np.broadcast_to(c[:, None, None] * NVAR + b, pos.shape)
-    gather[pos] = (colour[c][:, None, None] * NVAR + b) * n + r[:, None, None] * NVAR + a
-    starts = (NVAR * NVAR * p[:-1])[:, None] + np.arange(NVAR)[None, :] * NVAR * m[:, None]
-    indptr = np.append(starts.ravel(), c.size * NVAR * NVAR).astype(np.int32)
+    a = np.arange(nvar)[None, :, None]
+    b = np.arange(nvar)[None, None, :]
+    pos = (nvar * nvar * p[r])[:, None, None] + a * nvar * m[r][:, None, None] + (nvar * o)[:, None, None] + b
+    n = m.size * nvar
+    indices = np.empty(c.size * nvar * nvar, dtype=np.int32)
+    gather = np.empty(c.size * nvar * nvar, dtype=np.int64)
+    indices[pos] = np.broadcast_to(c[:, None, None] * nvar + b, pos.shape)
+    gather[pos] = (colour[c][:, None, None] * nvar + b) * n + r[:, None, None] * nvar + a
+    starts = (nvar * nvar * p[:-1])[:, None] + np.arange(nvar)[None, :] * nvar * m[:, None]
+    indptr = np.append(starts.ravel(), c.size * nvar * nvar).astype(np.int32)
     return indptr, indices, gather
 
 
@@ -166,7 +170,8 @@ class Factorization:
         self._dtype = np.float32 if precision == "single" else np.float64
         perm = None
         if cell_order is not None:
-            perm = (np.asarray(cell_order)[:, None] * NVAR + np.arange(NVAR)[None, :]).ravel()
+            nvar = matrix.shape[0] // len(cell_order)
+            perm = (np.asarray(cell_order)[:, None] * nvar + np.arange(nvar)[None, :]).ravel()
         self.lu, self._perm = _splu(sp.csc_matrix(matrix, dtype=self._dtype), perm)
         self.rank_one = rank_one
         self._ainv_u = self._atinv_v = None
@@ -227,13 +232,14 @@ class JacobianAssembler:
     Use :func:`jacobian_assembler` (cached) rather than the constructor.
     """
 
-    def __init__(self, ni: int, nj: int, n_wake: int, numerics: Numerics):
-        self.shape = (ni, nj, NVAR)
-        pattern = cell_pattern(ni, nj, n_wake, radius=numerics.order)
+    def __init__(self, ni: int, nj: int, n_cut: int, numerics: Numerics):
+        nvar = numerics.nvar
+        self.shape = (ni, nj, nvar)
+        pattern = cell_pattern(ni, nj, n_cut, numerics.stencil)
         self.colour = greedy_colouring(pattern)
         self.n_colours = int(self.colour.max()) + 1
-        n = ni * nj * NVAR
-        self.indptr, self.indices, gather = _block_csr(pattern, self.colour)
+        n = ni * nj * nvar
+        self.indptr, self.indices, gather = _block_csr(pattern, self.colour, nvar)
         self.n = n
         self._gather = jnp.asarray(gather)
         self._colour = jnp.asarray(self.colour.reshape(ni, nj), dtype=jnp.int32)
@@ -244,7 +250,7 @@ class JacobianAssembler:
             # with the point vortex, R(U) = R_c(U, CL(U)): the coloured JVPs hold CL fixed, and the
             # rank-one term u v^T = (dR_c/dCL)(dCL/dU)^T comes from the same program
             if numerics.point_vortex:
-                cl, dcl = jax.value_and_grad(lambda u: force_coefficients(u, grid, flow)["cl"])(U)
+                cl, dcl = jax.value_and_grad(lambda u: force_coefficients(u, grid, flow, numerics.model)["cl"])(U)
             else:
                 cl = 0.0
 
@@ -253,8 +259,8 @@ class JacobianAssembler:
 
             # seed (colour c, variable k): 1 in variable k of every cell of colour c
             onehot = (colour[None] == jnp.arange(n_colours)[:, None, None]).astype(U.dtype)
-            seeds = (onehot[:, None, :, :, None] * jnp.eye(NVAR, dtype=U.dtype)[None, :, None, None, :])
-            data = jax.vmap(jvp)(seeds.reshape(n_colours * NVAR, *U.shape)).reshape(-1)[gather]
+            seeds = (onehot[:, None, :, :, None] * jnp.eye(nvar, dtype=U.dtype)[None, :, None, None, :])
+            data = jax.vmap(jvp)(seeds.reshape(n_colours * nvar, *U.shape)).reshape(-1)[gather]
             if not numerics.point_vortex:
                 return data, None
             _, dr = jax.jvp(lambda c: residual_at_cl(U, grid, flow, c, numerics), (cl,), (jnp.ones_like(cl),))
@@ -276,11 +282,11 @@ class JacobianAssembler:
 
 
 @functools.lru_cache(maxsize=8)
-def jacobian_assembler(ni: int, nj: int, n_wake: int, numerics: Numerics) -> JacobianAssembler:
+def jacobian_assembler(ni: int, nj: int, n_cut: int, numerics: Numerics) -> JacobianAssembler:
     """Cached :class:`JacobianAssembler` per grid shape and numerics."""
-    return JacobianAssembler(ni, nj, n_wake, numerics)
+    return JacobianAssembler(ni, nj, n_cut, numerics)
 
 
 def residual_jacobian(U, grid, flow, numerics: Numerics = Numerics()) -> SparseJacobian:
     """Exact sparse ``dR/dU`` (see the module docstring)."""
-    return jacobian_assembler(grid.ni, grid.nj, grid.n_wake, numerics)(U, grid, flow)
+    return jacobian_assembler(grid.ni, grid.nj, grid.n_cut, numerics)(U, grid, flow)

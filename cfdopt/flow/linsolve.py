@@ -40,7 +40,8 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from cfdopt.flow.jacobian import Factorization, SparseJacobian, cell_pattern
-from cfdopt.flow.state import NVAR
+from cfdopt.flow.layout import MEAN_FLOW
+from cfdopt.flow.stencil import Stencil
 
 
 def _touches(graph: sp.csr_matrix, rows: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -76,14 +77,15 @@ def _bisect(graph: sp.csr_matrix, idx: np.ndarray, coords: np.ndarray, leaf: int
 
 
 @functools.lru_cache(maxsize=8)
-def nested_dissection(ni: int, nj: int, n_wake: int, leaf: int = 16, radius: int = 2) -> np.ndarray:
+def nested_dissection(ni: int, nj: int, n_wake: int, leaf: int = 16, radius: Stencil | int = 2) -> np.ndarray:
     """Nested-dissection order of the ``ni nj`` cells of a C-grid.
 
     Args:
         ni, nj: cells along the C and normal to it.
         n_wake: wake cells per branch (the cut couples cell ``i`` with ``ni - 1 - i``).
         leaf: subdomains of at most this many cells are not split further.
-        radius: stencil radius (2 for MUSCL, 1 for first order; :func:`cell_pattern`).
+        radius: the residual's stencil, or the convective order alone (2 for MUSCL, 1 for first
+            order; :func:`cell_pattern`).
 
     Returns:
         ``(ni nj,)`` int64 permutation: position ``m`` holds the flat cell index
@@ -100,7 +102,7 @@ def nested_dissection(ni: int, nj: int, n_wake: int, leaf: int = 16, radius: int
     return order
 
 
-def block_permutation(cell_order: np.ndarray, nvar: int = NVAR) -> np.ndarray:
+def block_permutation(cell_order: np.ndarray, nvar: int = MEAN_FLOW) -> np.ndarray:
     """Expand a cell order to the flat unknowns ``cell * nvar + k`` (blocks kept together)."""
     return (np.asarray(cell_order)[:, None] * nvar + np.arange(nvar)[None, :]).ravel()
 

@@ -1,44 +1,59 @@
-"""The discrete Euler residual: one pure function for the solver, the Jacobian and the adjoint.
+"""The discrete flow residual: one pure function for the solver, the Jacobian and the adjoint.
 
 For cell ``(i, j)`` with area ``A`` the semi-discrete equations are
-``A dU/dt + R(U) = 0`` with the flux balance
+``A dU/dt + R(U) = 0``, and ``R`` is a sum of terms, each a pure function
+that declares the cells it reads (its :class:`Stencil`):
 
-    R_ij = F_{i+1/2,j} - F_{i-1/2,j} + G_{i,j+1/2} - G_{i,j-1/2},
+- convective (every model): the flux balance
+  ``F_{i+1/2,j} - F_{i-1/2,j} + G_{i,j+1/2} - G_{i,j-1/2}`` with
+  ``F = roe_flux(q_L, q_R, S_i)``, ``G = roe_flux(q_L, q_R, S_j)`` (face
+  normals towards increasing index, so a positive flux leaves cell
+  ``(i, j)`` through its ``+`` faces), ``q_L, q_R`` MUSCL reconstructions of
+  the primitive variables with the ghost layers of
+  :mod:`cfdopt.flow.boundary`. Transported scalars (``nuhat``) are
+  convected first-order upwind by the Roe mass flux ``m``:
+  ``m (q_L + q_R) / 2 - |m|_w (q_R - q_L) / 2`` with cell values ``q_L, q_R``
+  and ``|m|_w = smooth_abs(m, entropy_fix |S|)`` (units ``rho_inf a_inf``
+  times the face length), the smooth form of the upwind switch;
+- viscous and Spalart-Allmaras (``rans-sa``): :mod:`cfdopt.flow.rans`.
 
-``F = roe_flux(q_L, q_R, S_i)``, ``G = roe_flux(q_L, q_R, S_j)`` (face normals
-towards increasing index, so a positive flux leaves cell ``(i, j)`` through
-its ``+`` faces), and ``q_L, q_R`` MUSCL reconstructions of the primitive
-variables with the ghost layers of :mod:`cfdopt.flow.boundary`. ``R`` is a
-flux per unit span, not divided by the area (units ``rho_inf a_inf^2 c``);
-see :mod:`cfdopt.flow.state` for the layout.
-
-The residual takes the grid (whose ``nodes`` are pytree data), so ``dR/dX``
-is a VJP through :func:`cfdopt.mesh.types.metrics`; ``FlowConditions`` data
-(``mach``, ``alpha``) are differentiable too. The numerics are static and
-closed over. To grow to RANS-SA, a model adds its variables to the state and
-its terms (viscous fluxes, sources) to this sum.
+``R`` is a flux per unit span, not divided by the area (units
+``rho_inf a_inf^2 c`` for momentum); see :mod:`cfdopt.flow.state` for the
+layout. The residual takes the grid (whose ``nodes`` are pytree data), so
+``dR/dX`` is a VJP through :func:`cfdopt.mesh.types.metrics` (and the wall
+distance); ``FlowConditions`` data (``mach``, ``alpha``) are differentiable
+too. The model and numerics are static and closed over.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
 
+from cfdopt.config import NumericsConfig
 from cfdopt.flow.boundary import pad_i, pad_j, vortex_freestream
 from cfdopt.flow.forces import force_coefficients
+from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, MY, RHO
+from cfdopt.flow.model import EULER_MODEL, FlowModel
 from cfdopt.flow.muscl import LIMITERS, reconstruct
 from cfdopt.flow.roe import roe_flux_primitive
-from cfdopt.flow.state import FlowConditions, freestream_primitive, primitive
+from cfdopt.flow.state import FlowConditions, freestream_primitive, primitive, with_scalars
+from cfdopt.flow.stencil import Stencil, convective_stencil
 from cfdopt.jitcache import cached_jit
-from cfdopt.mesh.types import CGrid, metrics
+from cfdopt.mesh.types import metrics
+from cfdopt.smooth import smooth_abs
+
+CONVECTIVE_FLUXES = {"roe": roe_flux_primitive}
+"""Convective flux schemes by case-file name (``[numerics] flux``)."""
 
 
 @dataclass(frozen=True)
 class Numerics:
-    """Static discretisation settings (hashable: the residual is compiled once per value and mesh shape).
+    """Everything static about the residual: the physical model and its discretisation (hashable: the
+    residual is compiled once per value and mesh shape). Defaults are the case file's.
 
     Attributes:
         order: 1 (first order) or 2 (MUSCL).
@@ -48,70 +63,123 @@ class Numerics:
         farfield_width: width of the smooth inflow/outflow step at the far
             field (units of ``a_inf``).
         point_vortex: add the point-vortex correction to the far-field state.
+        flux: convective flux scheme, a key of :data:`CONVECTIVE_FLUXES`.
+        model: the governing equations (:class:`cfdopt.flow.model.FlowModel`).
     """
 
     order: int = 2
-    limiter: str = "van-albada"
-    limiter_eps: float = 0.03
-    entropy_fix: float = 0.05
-    farfield_width: float = 0.05
-    point_vortex: bool = False
+    limiter: str = NumericsConfig.limiter
+    limiter_eps: float = NumericsConfig.limiter_eps
+    entropy_fix: float = NumericsConfig.entropy_fix
+    farfield_width: float = NumericsConfig.farfield_width
+    point_vortex: bool = NumericsConfig.point_vortex
+    flux: str = NumericsConfig.flux
+    model: FlowModel = field(default=EULER_MODEL)
 
     def __post_init__(self):
         if self.order not in (1, 2):
             raise ValueError(f"Numerics.order must be 1 or 2, got {self.order!r}")
         if self.limiter not in LIMITERS:
             raise ValueError(f"Numerics.limiter must be one of {', '.join(LIMITERS)}, got {self.limiter!r}")
+        if self.flux not in CONVECTIVE_FLUXES:
+            raise ValueError(f"Numerics.flux must be one of {', '.join(CONVECTIVE_FLUXES)}, got {self.flux!r}")
         for name in ("limiter_eps", "entropy_fix", "farfield_width"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"Numerics.{name} must be > 0, got {getattr(self, name)!r}")
 
-    @classmethod
-    def from_config(cls, ncfg) -> "Numerics":
-        """From ``cfg.numerics`` (missing keys take the defaults above)."""
-        recon = getattr(ncfg, "reconstruction", "muscl")
-        return cls(
-            order=1 if recon == "first-order" else 2,
-            limiter=getattr(ncfg, "limiter", "van-albada"),
-            limiter_eps=float(getattr(ncfg, "limiter_eps", 0.03)),
-            entropy_fix=float(getattr(ncfg, "entropy_fix", 0.05)),
-            farfield_width=float(getattr(ncfg, "farfield_width", 0.05)),
-            point_vortex=bool(getattr(ncfg, "point_vortex", False)),
-        )
+    @property
+    def nvar(self) -> int:
+        return self.model.layout.nvar
+
+    @property
+    def stencil(self) -> Stencil:
+        """The union of the stencils of the residual's terms (the Jacobian's sparsity)."""
+        s = convective_stencil(self.order)
+        if self.model.viscous:
+            from cfdopt.flow.rans import RANS_STENCIL
+
+            s = s | RANS_STENCIL
+        return s
 
 
-def _face_fluxes(W, grid: CGrid, flow: FlowConditions, numerics: Numerics, cl):
-    g = flow.gamma
-    m = metrics(grid.nodes)
+def _farfield_states(grid, flow: FlowConditions, numerics: Numerics, cl):
+    """Free-stream primitives at the far-field faces ``i = 0``, ``i = ni``, ``j = nj`` (with the point vortex,
+    per face; else one ``(nvar,)`` state)."""
+    if not numerics.point_vortex:
+        w = freestream_primitive(flow, numerics.model)
+        return w, w, w
     nodes = grid.nodes
-    if numerics.point_vortex:
-        mid_i = 0.5 * (nodes[:, 1:] + nodes[:, :-1])
-        mid_top = 0.5 * (nodes[1:, -1] + nodes[:-1, -1])
-        inf_lo = vortex_freestream(flow, mid_i[0], cl)
-        inf_hi = vortex_freestream(flow, mid_i[-1], cl)
-        inf_top = vortex_freestream(flow, mid_top, cl)
-    else:
-        inf_lo = inf_hi = inf_top = freestream_primitive(flow)
-    wi = pad_i(W, m.si, inf_lo, inf_hi, g, numerics.farfield_width)
-    wj = pad_j(W, m.sj, grid.n_wake, inf_top, g, numerics.farfield_width)
+    mid_i = 0.5 * (nodes[:, 1:] + nodes[:, :-1])
+    mid_top = 0.5 * (nodes[1:, -1] + nodes[:-1, -1])
+    return tuple(with_scalars(vortex_freestream(flow, xy, cl), numerics.model)
+                 for xy in (mid_i[0], mid_i[-1], mid_top))
+
+
+def padded_states(W, grid, m, flow: FlowConditions, numerics: Numerics, cl):
+    """``(wi, wj)``: ``W`` padded with two ghost layers along i (``(ni + 4, nj, nvar)``) and along j
+    (``(ni, nj + 4, nvar)``), :mod:`cfdopt.flow.boundary`."""
+    g, w = flow.gamma, numerics.farfield_width
+    inf_lo, inf_hi, inf_top = _farfield_states(grid, flow, numerics, cl)
+    wi = pad_i(W, m.si, inf_lo, inf_hi, g, w, pressure_outlet=grid.pressure_outlet)
+    wj = pad_j(W, m.sj, grid.n_cut, inf_top, g, w)
+    return wi, wj
+
+
+def _scalar_flux(f_mass, q, axis: int, normal, width: float):
+    """First-order upwind flux ``m (q_L + q_R)/2 - |m|_w (q_R - q_L)/2`` of scalars ``q`` padded along ``axis``."""
+    n = q.shape[axis] - 4
+    ql = jax.lax.slice_in_dim(q, 1, n + 2, axis=axis)
+    qr = jax.lax.slice_in_dim(q, 2, n + 3, axis=axis)
+    m = f_mass[..., None]
+    m_abs = smooth_abs(f_mass, width * jnp.hypot(normal[..., 0], normal[..., 1]))[..., None]
+    return 0.5 * m * (ql + qr) - 0.5 * m_abs * (qr - ql)
+
+
+def _convective_fluxes(wi, wj, m, flow: FlowConditions, numerics: Numerics):
+    g = flow.gamma
+    flux = CONVECTIVE_FLUXES[numerics.flux]
     kw = dict(order=numerics.order, limiter=numerics.limiter, eps=numerics.limiter_eps)
     # Two Roe calls, not one over concatenated faces: the concatenated form
     # met an XLA CPU miscompilation of its jitted JVP (jaxlib 0.10.2), which
     # tests/test_flow_jacobian.py would catch.
-    fi = roe_flux_primitive(*reconstruct(wi, 0, **kw), m.si, g, numerics.entropy_fix)
-    fj = roe_flux_primitive(*reconstruct(wj, 1, **kw), m.sj, g, numerics.entropy_fix)
+    fi = flux(*reconstruct(wi[..., :MEAN_FLOW], 0, **kw), m.si, g, numerics.entropy_fix)
+    fj = flux(*reconstruct(wj[..., :MEAN_FLOW], 1, **kw), m.sj, g, numerics.entropy_fix)
+    if wi.shape[-1] > MEAN_FLOW:
+        fi = jnp.concatenate([fi, _scalar_flux(fi[..., RHO], wi[..., MEAN_FLOW:], 0, m.si, numerics.entropy_fix)], -1)
+        fj = jnp.concatenate([fj, _scalar_flux(fj[..., RHO], wj[..., MEAN_FLOW:], 1, m.sj, numerics.entropy_fix)], -1)
     return fi, fj
 
 
-def residual_at_cl(U, grid: CGrid, flow: FlowConditions, cl, numerics: Numerics):
+def _face_fluxes(W, grid, flow: FlowConditions, numerics: Numerics, cl):
+    """Convective fluxes ``(fi (ni + 1, nj, nvar), fj (ni, nj + 1, nvar))`` of primitives ``W``."""
+    m = metrics(grid.nodes)
+    return _convective_fluxes(*padded_states(W, grid, m, flow, numerics, cl), m, flow, numerics)
+
+
+def residual_at_cl(U, grid, flow: FlowConditions, cl, numerics: Numerics):
     """Residual with the point-vortex circulation set by a given ``cl`` (ignored without the vortex)."""
-    fi, fj = _face_fluxes(primitive(U, flow.gamma), grid, flow, numerics, cl)
-    return fi[1:] - fi[:-1] + fj[:, 1:] - fj[:, :-1]
+    W = primitive(U, flow.gamma)
+    m = metrics(grid.nodes)
+    wi, wj = padded_states(W, grid, m, flow, numerics, cl)
+    fi, fj = _convective_fluxes(wi, wj, m, flow, numerics)
+    R = fi[1:] - fi[:-1] + fj[:, 1:] - fj[:, :-1]
+    if numerics.model.viscous:
+        from cfdopt.flow.rans import rans_terms
+
+        R = R + rans_terms(W, grid, m, flow, numerics.model)
+    return R
+
+
+def lift_for_vortex(U, grid, flow: FlowConditions, numerics: Numerics):
+    """The CL that sets the point-vortex circulation of ``U`` (0 without the vortex)."""
+    if not numerics.point_vortex:
+        return 0.0
+    return force_coefficients(U, grid, flow, numerics.model)["cl"]
 
 
 @functools.lru_cache(maxsize=None)
 def make_residual(numerics: Numerics = Numerics()):
-    """The jitted residual ``R(U, grid, flow) -> (ni, nj, 4)`` for these numerics.
+    """The jitted residual ``R(U, grid, flow) -> (ni, nj, nvar)`` for these numerics.
 
     With ``numerics.point_vortex`` the circulation comes from the lift of
     ``U`` itself (:func:`cfdopt.flow.forces.force_coefficients`), so ``R`` is
@@ -121,23 +189,38 @@ def make_residual(numerics: Numerics = Numerics()):
     Cached per ``numerics``; jit compiles once per grid shape.
     """
 
-    def residual(U, grid: CGrid, flow: FlowConditions):
-        cl = force_coefficients(U, grid, flow)["cl"] if numerics.point_vortex else 0.0
-        return residual_at_cl(U, grid, flow, cl, numerics)
+    def residual(U, grid, flow: FlowConditions):
+        return residual_at_cl(U, grid, flow, lift_for_vortex(U, grid, flow, numerics), numerics)
 
     return cached_jit(residual, f"residual/{numerics!r}")
 
 
-def spectral_radius(U, grid: CGrid, flow: FlowConditions) -> jax.Array:
+def spectral_radius(U, grid, flow: FlowConditions, model: FlowModel = EULER_MODEL) -> jax.Array:
     """``(ni, nj)`` sum over the four faces of ``(|u . S| + a |S|)``, for local time steps.
 
-    The pseudo-time term of cell ``(i, j)`` is ``A / dt = spectral_radius / CFL``.
+    A viscous model adds ``nu_v sum |S|^2 / A`` with ``nu_v = max(4/3, gamma/Pr) (mu + mu_t)/rho +
+    (nu + nu_t)/sigma`` (Blazek 2015, eq. 6.21, with the SA diffusion). The pseudo-time term of cell
+    ``(i, j)`` is ``A / dt = spectral_radius / CFL``.
     """
     W = primitive(U, flow.gamma)
     m = metrics(grid.nodes)
-    a = jnp.sqrt(flow.gamma * W[..., 3] / W[..., 0])
+    a = jnp.sqrt(flow.gamma * W[..., ENERGY] / W[..., RHO])
 
     def lam(s):
-        return jnp.abs(W[..., 1] * s[..., 0] + W[..., 2] * s[..., 1]) + a * jnp.hypot(s[..., 0], s[..., 1])
+        return jnp.abs(W[..., MX] * s[..., 0] + W[..., MY] * s[..., 1]) + a * jnp.hypot(s[..., 0], s[..., 1])
 
-    return lam(m.si[1:]) + lam(m.si[:-1]) + lam(m.sj[:, 1:]) + lam(m.sj[:, :-1])
+    radius = lam(m.si[1:]) + lam(m.si[:-1]) + lam(m.sj[:, 1:]) + lam(m.sj[:, :-1])
+    if not model.viscous:
+        return radius
+    from cfdopt.flow.rans import transport
+    from cfdopt.flow.sa import SA_CONSTANTS
+
+    mu_lam, mu_t, nu, nu_tilde = transport(W, flow, model)
+    nu_v = (max(4.0 / 3.0, flow.gamma / model.prandtl) * (mu_lam + mu_t) / W[..., RHO]
+            + (nu + jnp.abs(nu_tilde)) / SA_CONSTANTS.sigma)
+
+    def s2(s):
+        return jnp.sum(s * s, axis=-1)
+
+    faces = s2(m.si[1:]) + s2(m.si[:-1]) + s2(m.sj[:, 1:]) + s2(m.sj[:, :-1])
+    return radius + nu_v * faces / m.area

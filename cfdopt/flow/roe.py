@@ -27,13 +27,14 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from cfdopt.flow.layout import ENERGY, MX, MY, RHO
 from cfdopt.flow.state import primitive
 from cfdopt.smooth import smooth_abs
 
 
 def normal_flux(W: jax.Array, normal: jax.Array, gamma: float) -> jax.Array:
     """Exact Euler flux ``F(U) . S`` from primitives ``W (..., 4)`` and normals ``S (..., 2)``."""
-    rho, u, v, p = W[..., 0], W[..., 1], W[..., 2], W[..., 3]
+    rho, u, v, p = W[..., RHO], W[..., MX], W[..., MY], W[..., ENERGY]
     un = u * normal[..., 0] + v * normal[..., 1]
     rho_h = p * gamma / (gamma - 1.0) + 0.5 * rho * (u * u + v * v)
     return jnp.stack(
@@ -46,8 +47,8 @@ def roe_flux_primitive(WL, WR, normal, gamma: float = 1.4, entropy_fix: float = 
     """Roe flux from primitive states; see :func:`roe_flux`."""
     ds = jnp.hypot(normal[..., 0], normal[..., 1])
     nx, ny = normal[..., 0] / ds, normal[..., 1] / ds
-    rl, ul, vl, pl = WL[..., 0], WL[..., 1], WL[..., 2], WL[..., 3]
-    rr, ur, vr, pr = WR[..., 0], WR[..., 1], WR[..., 2], WR[..., 3]
+    rl, ul, vl, pl = WL[..., RHO], WL[..., MX], WL[..., MY], WL[..., ENERGY]
+    rr, ur, vr, pr = WR[..., RHO], WR[..., MX], WR[..., MY], WR[..., ENERGY]
     hl = gamma / (gamma - 1.0) * pl / rl + 0.5 * (ul * ul + vl * vl)
     hr = gamma / (gamma - 1.0) * pr / rr + 0.5 * (ur * ur + vr * vr)
 

@@ -4,9 +4,10 @@ Layout:
     The state ``U`` is cell-centred, shape ``(ni, nj, nvar)`` on a
     :class:`cfdopt.mesh.types.CGrid` with ``ni x nj`` cells, holding the
     conservative variables ``(rho, rho*u, rho*v, rho*E)`` (``nvar = 4`` for
-    Euler; RANS-SA appends ``rho*nu_tilde``). Primitive arrays ``W`` have the
-    same shape with ``(rho, u, v, p)``. Flattened vectors (Jacobian, adjoint)
-    use C order: index ``(i * nj + j) * nvar + k``.
+    Euler; RANS-SA appends ``rho*nuhat``, :mod:`cfdopt.flow.layout`).
+    Primitive arrays ``W`` have the same shape with ``(rho, u, v, p[, nuhat])``.
+    Flattened vectors (Jacobian, adjoint) use C order: index
+    ``(i * nj + j) * nvar + k``.
 
 Non-dimensionalisation:
     Lengths by the chord ``c``; density by ``rho_inf``; velocities by the
@@ -26,8 +27,8 @@ from dataclasses import dataclass, field
 import jax
 import jax.numpy as jnp
 
-NVAR = 4
-"""Conservative variables of the Euler equations: ``rho, rho*u, rho*v, rho*E``."""
+from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, MY, RHO
+from cfdopt.flow.model import EULER_MODEL, NUHAT_FARFIELD, FlowModel
 
 
 @dataclass(frozen=True)
@@ -64,56 +65,73 @@ class FlowConditions:
         """Free-stream dynamic pressure ``M^2 / 2`` (non-dimensional)."""
         return 0.5 * self.mach**2
 
-    @classmethod
-    def from_config(cls, flow_cfg) -> "FlowConditions":
-        """From ``cfg.flow`` (keys ``mach``, ``alpha`` in degrees, ``gamma``)."""
-        return cls(mach=float(flow_cfg.mach), alpha=float(flow_cfg.alpha), gamma=float(flow_cfg.gamma))
-
 
 jax.tree_util.register_dataclass(FlowConditions, data_fields=["mach", "alpha"], meta_fields=["gamma"])
 
 
-def freestream_primitive(flow: FlowConditions) -> jax.Array:
-    """``(4,)`` free-stream primitives ``(1, M cos a, M sin a, 1/gamma)``."""
+def freestream_scalars(model: FlowModel = EULER_MODEL) -> tuple[float, ...]:
+    """Free-stream values of the model's transported scalars (primitive, beyond the mean flow)."""
+    return (NUHAT_FARFIELD,) if model.viscous else ()
+
+
+def with_scalars(W_mean: jax.Array, model: FlowModel = EULER_MODEL) -> jax.Array:
+    """Mean-flow primitives ``(..., 4)`` completed with the model's free-stream scalars."""
+    extra = freestream_scalars(model)
+    if not extra:
+        return W_mean
+    tail = jnp.broadcast_to(jnp.asarray(extra, dtype=W_mean.dtype), W_mean.shape[:-1] + (len(extra),))
+    return jnp.concatenate([W_mean, tail], axis=-1)
+
+
+def freestream_primitive(flow: FlowConditions, model: FlowModel = EULER_MODEL) -> jax.Array:
+    """``(nvar,)`` free-stream primitives ``(1, M cos a, M sin a, 1/gamma[, nuhat_inf])``."""
     a = flow.alpha_rad
     one = jnp.ones_like(jnp.asarray(flow.mach, dtype=float))
-    return jnp.stack([one, flow.mach * jnp.cos(a), flow.mach * jnp.sin(a), one / flow.gamma])
+    mean = jnp.stack([one, flow.mach * jnp.cos(a), flow.mach * jnp.sin(a), one / flow.gamma])
+    return with_scalars(mean, model)
 
 
-def freestream(flow: FlowConditions) -> jax.Array:
-    """``(4,)`` free-stream conservative state."""
-    return conservative(freestream_primitive(flow), flow.gamma)
+def freestream(flow: FlowConditions, model: FlowModel = EULER_MODEL) -> jax.Array:
+    """``(nvar,)`` free-stream conservative state."""
+    return conservative(freestream_primitive(flow, model), flow.gamma)
 
 
-def uniform_state(flow: FlowConditions, ni: int, nj: int) -> jax.Array:
-    """Free stream in every cell, ``(ni, nj, 4)``: the Newton solver's start."""
-    return jnp.broadcast_to(freestream(flow), (ni, nj, NVAR))
+def uniform_state(flow: FlowConditions, ni: int, nj: int, model: FlowModel = EULER_MODEL) -> jax.Array:
+    """Free stream in every cell, ``(ni, nj, nvar)``: the Newton solver's start."""
+    U = freestream(flow, model)
+    return jnp.broadcast_to(U, (ni, nj, U.shape[-1]))
 
 
 def primitive(U: jax.Array, gamma: float) -> jax.Array:
-    """Conservative ``(..., 4)`` -> primitive ``(rho, u, v, p)``."""
-    rho = U[..., 0]
-    u = U[..., 1] / rho
-    v = U[..., 2] / rho
-    p = (gamma - 1.0) * (U[..., 3] - 0.5 * rho * (u * u + v * v))
-    return jnp.stack([rho, u, v, p], axis=-1)
+    """Conservative ``(..., nvar)`` -> primitive ``(rho, u, v, p[, scalars])`` (scalars ``rho q -> q``)."""
+    rho = U[..., RHO]
+    u = U[..., MX] / rho
+    v = U[..., MY] / rho
+    p = (gamma - 1.0) * (U[..., ENERGY] - 0.5 * rho * (u * u + v * v))
+    mean = jnp.stack([rho, u, v, p], axis=-1)
+    if U.shape[-1] == MEAN_FLOW:
+        return mean
+    return jnp.concatenate([mean, U[..., MEAN_FLOW:] / rho[..., None]], axis=-1)
 
 
 def conservative(W: jax.Array, gamma: float) -> jax.Array:
-    """Primitive ``(rho, u, v, p)`` ``(..., 4)`` -> conservative."""
-    rho, u, v, p = W[..., 0], W[..., 1], W[..., 2], W[..., 3]
+    """Primitive ``(rho, u, v, p[, scalars])`` ``(..., nvar)`` -> conservative."""
+    rho, u, v, p = W[..., RHO], W[..., MX], W[..., MY], W[..., ENERGY]
     rho_e = p / (gamma - 1.0) + 0.5 * rho * (u * u + v * v)
-    return jnp.stack([rho, rho * u, rho * v, rho_e], axis=-1)
+    mean = jnp.stack([rho, rho * u, rho * v, rho_e], axis=-1)
+    if W.shape[-1] == MEAN_FLOW:
+        return mean
+    return jnp.concatenate([mean, W[..., MEAN_FLOW:] * rho[..., None]], axis=-1)
 
 
 def sound_speed(W: jax.Array, gamma: float) -> jax.Array:
     """``a = sqrt(gamma p / rho)`` from primitives ``(..., 4)``."""
-    return jnp.sqrt(gamma * W[..., 3] / W[..., 0])
+    return jnp.sqrt(gamma * W[..., ENERGY] / W[..., RHO])
 
 
 def mach_number(W: jax.Array, gamma: float) -> jax.Array:
     """Local Mach number ``|V| / a`` from primitives."""
-    return jnp.hypot(W[..., 1], W[..., 2]) / sound_speed(W, gamma)
+    return jnp.hypot(W[..., MX], W[..., MY]) / sound_speed(W, gamma)
 
 
 def pressure_coefficient(p: jax.Array, flow: FlowConditions) -> jax.Array:

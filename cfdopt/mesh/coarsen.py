@@ -18,23 +18,33 @@ reproduced exactly.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from cfdopt.mesh.types import CGrid
+from cfdopt.mesh.types import CGrid, FlatPlateGrid
 
 
-def can_coarsen(grid: CGrid) -> bool:
-    """Whether ``grid`` has a coarser level: ``ni``, ``nj``, ``n_wake`` even and at least 8 cells normal
-    to the wall on the coarse grid (fewer resolve too little of the flow to be a useful start)."""
-    return grid.ni % 2 == 0 and grid.nj % 2 == 0 and grid.n_wake % 2 == 0 and grid.nj >= 16
+def _boundary_counts(grid) -> dict:
+    """The grid's static cell counts along ``j = 0`` (``n_wake`` of a C-grid, ``n_lead`` of a flat plate)."""
+    return {"n_lead": grid.n_lead} if isinstance(grid, FlatPlateGrid) else {"n_wake": grid.n_wake}
 
 
-def coarsen(grid: CGrid) -> CGrid:
+def can_coarsen(grid: CGrid | FlatPlateGrid) -> bool:
+    """Whether ``grid`` has a coarser level: ``ni``, ``nj`` and its boundary counts (``n_wake`` or
+    ``n_lead``) even, and at least 8 cells normal to the wall on the coarse grid (fewer resolve too little
+    of the flow to be a useful start)."""
+    even = all(n % 2 == 0 for n in _boundary_counts(grid).values())
+    return grid.ni % 2 == 0 and grid.nj % 2 == 0 and even and grid.nj >= 16
+
+
+def coarsen(grid: CGrid | FlatPlateGrid) -> CGrid | FlatPlateGrid:
     """Every other node of ``grid`` (see the module docstring); ``ValueError`` if it has no coarser level."""
     if not can_coarsen(grid):
-        raise ValueError(f"cannot coarsen a {grid.ni} x {grid.nj} C-grid with n_wake={grid.n_wake}: "
-                         "need even ni, nj, n_wake and nj >= 16")
-    return CGrid(nodes=np.asarray(grid.nodes)[::2, ::2], n_wake=grid.n_wake // 2)
+        raise ValueError(f"cannot coarsen a {grid.ni} x {grid.nj} grid with {_boundary_counts(grid)}: "
+                         "need even ni, nj, boundary counts and nj >= 16")
+    half = {k: v // 2 for k, v in _boundary_counts(grid).items()}
+    return dataclasses.replace(grid, nodes=np.asarray(grid.nodes)[::2, ::2], **half)
 
 
 def _prolong_axis(u: np.ndarray, axis: int) -> np.ndarray:

@@ -20,7 +20,10 @@ import numpy as np
 from cfdopt.mesh.cgrid import geometric_distances
 from cfdopt.mesh.types import FlatPlateGrid
 
-__all__ = ["flat_plate_grid"]
+__all__ = ["FLAT_PLATE", "flat_plate_grid", "flat_plate_from_config"]
+
+FLAT_PLATE = "flat-plate"
+"""The ``[geometry] airfoil`` value that selects the TMR flat-plate domain instead of a C-grid."""
 
 
 def flat_plate_grid(
@@ -60,3 +63,17 @@ def flat_plate_grid(
     y = geometric_distances(wall_spacing, height, nj)
     nodes = np.stack(np.meshgrid(x, y, indexing="ij"), axis=-1)
     return FlatPlateGrid(nodes=jnp.asarray(nodes), n_lead=ni_lead)
+
+
+def flat_plate_from_config(mesh_cfg) -> FlatPlateGrid:
+    """The TMR flat-plate grid of a case's ``[mesh]``: ``n_airfoil`` cells along the plate, ``n_wake`` on the
+    symmetry plane ahead of it, ``n_normal`` up to ``y = 1``, first cell ``wall_spacing`` (required),
+    leading-edge cell ``le_spacing`` (default: a tenth of the mean plate cell)."""
+    from cfdopt.errors import ConfigError
+
+    if mesh_cfg.wall_spacing is None:
+        raise ConfigError("[mesh] wall_spacing: the flat plate needs its first-cell height (e.g. 2e-6 for the "
+                          "137 x 97-class grid at Re 5e6)")
+    le = mesh_cfg.le_spacing if mesh_cfg.le_spacing is not None else 0.2 / mesh_cfg.n_airfoil
+    return flat_plate_grid(ni_plate=mesh_cfg.n_airfoil, ni_lead=mesh_cfg.n_wake, nj=mesh_cfg.n_normal,
+                           wall_spacing=mesh_cfg.wall_spacing, le_spacing=le)

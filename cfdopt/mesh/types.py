@@ -50,6 +50,9 @@ class CGrid:
     nodes: jax.Array
     n_wake: int = field(metadata=dict(static=True))
 
+    pressure_outlet = False
+    """The outflow lines are characteristic far field (the flow solver's choice of outflow condition)."""
+
     def __post_init__(self):
         shape = getattr(self.nodes, "shape", None)
         if shape is None or len(shape) != 3 or shape[2] != 2:
@@ -75,6 +78,16 @@ class CGrid:
         """Wall nodes ``(n_airfoil + 1, 2)`` from the trailing edge round the lower surface, LE, upper surface to the TE."""
         return self.nodes[self.n_wake : self.ni - self.n_wake + 1, 0]
 
+    @property
+    def n_cut(self) -> int:
+        """Cells ``j = 0`` on each branch of the cut: cell ``(i, 0)`` faces ``(ni - 1 - i, 0)`` for ``i < n_cut``."""
+        return self.n_wake
+
+    @property
+    def wall_cells(self) -> tuple[int, int]:
+        """``(lo, hi)``: the cells ``lo <= i < hi`` of row ``j = 0`` lie on the wall."""
+        return self.n_wake, self.ni - self.n_wake
+
 
 _register(CGrid, ["nodes"], ["n_wake"])
 
@@ -91,6 +104,9 @@ class FlatPlateGrid:
     nodes: jax.Array
     n_lead: int = field(metadata=dict(static=True))
 
+    pressure_outlet = True
+    """The outflow line ``i = ni`` holds the free-stream static pressure (NASA TMR's flat-plate outflow)."""
+
     @property
     def ni(self) -> int:
         return self.nodes.shape[0] - 1
@@ -98,6 +114,26 @@ class FlatPlateGrid:
     @property
     def nj(self) -> int:
         return self.nodes.shape[1] - 1
+
+    @property
+    def surface(self) -> jax.Array:
+        """Plate nodes ``(ni - n_lead + 1, 2)`` from the leading edge downstream."""
+        return self.nodes[self.n_lead :, 0]
+
+    @property
+    def n_cut(self) -> int:
+        """No cut: the row ``j = 0`` is symmetry plane, then wall."""
+        return 0
+
+    @property
+    def wall_cells(self) -> tuple[int, int]:
+        """``(lo, hi)``: the plate cells ``n_lead <= i < ni`` of row ``j = 0``; the rest is symmetry plane."""
+        return self.n_lead, self.ni
+
+    @property
+    def reference_length(self) -> jax.Array:
+        """The plate's length: force coefficients are per unit plate length (NASA TMR's CD of the plate)."""
+        return self.nodes[-1, 0, 0] - self.nodes[self.n_lead, 0, 0]
 
 
 _register(FlatPlateGrid, ["nodes"], ["n_lead"])

@@ -1,4 +1,4 @@
-"""Flow-solver figures: residual convergence and surface pressure coefficient."""
+"""Flow-solver figures: residual convergence, surface pressure coefficient and skin friction."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from cfdopt.plots import save_figure  # noqa: E402
 import numpy as np  # noqa: E402
 
-__all__ = ["plot_convergence", "plot_cp"]
+__all__ = ["plot_cf", "plot_convergence", "plot_cp"]
 
 
 def plot_convergence(history: list[dict], path, title: str = "") -> None:
@@ -42,5 +42,16 @@ def plot_cp(x: np.ndarray, cp: np.ndarray, path, title: str = "") -> None:
     ax.plot(np.asarray(x), -np.asarray(cp), "k.-", ms=3, lw=0.8)
     ax.set_xlabel("x / c (-)")
     ax.set_ylabel("-Cp (-)")
+    ax.grid(True, alpha=0.3)
+    save_figure(fig, path, title, title_axes=ax)
+
+
+def plot_cf(x: np.ndarray, cf: np.ndarray, path, title: str = "") -> None:
+    """Skin friction ``Cf`` against ``x/c`` (wall shear along the +x-oriented wall tangent, per q_inf)."""
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    ax.plot(np.asarray(x), np.asarray(cf), "k.-", ms=3, lw=0.8)
+    ax.axhline(0.0, color="0.5", lw=0.6)
+    ax.set_xlabel("x / c (-)")
+    ax.set_ylabel("skin friction Cf = tau_w / q_inf (-)")
     ax.grid(True, alpha=0.3)
     save_figure(fig, path, title, title_axes=ax)

@@ -1,0 +1,85 @@
+"""The one place where a case's ``[flow]`` and ``[numerics]`` become the model and its settings.
+
+Every command (``solve``, ``gradient``, ``optimize``, ``mesh``) and
+:class:`cfdopt.problem.AeroProblem` build their flow objects through
+:func:`flow_setup`, so none can run another model than the case asks for.
+Defaults live in :mod:`cfdopt.config` alone; the dataclasses built here
+take every case key explicitly. :func:`unused_keys` names the keys a case
+sets that its model does not read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cfdopt.flow.model import FlowModel
+from cfdopt.flow.residual import Numerics
+from cfdopt.flow.state import FlowConditions
+from cfdopt.solver import SolverSettings
+
+RANS_ONLY = ("flow.reynolds", "flow.temperature", "flow.prandtl", "flow.prandtl_turbulent",
+             "numerics.sa_clip", "numerics.sharpness", "numerics.sa_ft2")
+"""Keys that only the ``rans-sa`` model reads."""
+
+_SETTINGS_KEYS = ("tolerance", "max_iterations", "cfl_start", "restart_cfl", "cfl_max", "linear_solver",
+                  "linear_tolerance", "max_change", "ordering", "lu_reuse", "mesh_levels", "coarse_tolerance",
+                  "lu_precision", "symmetric")
+
+
+@dataclass(frozen=True)
+class FlowSetup:
+    """What a flow solve of a case needs besides its grid.
+
+    Attributes:
+        numerics: the static residual definition (model and discretisation).
+        settings: Newton/PTC settings.
+        flow: free-stream conditions of the case.
+    """
+
+    numerics: Numerics
+    settings: SolverSettings
+    flow: FlowConditions
+
+    @property
+    def model(self) -> FlowModel:
+        return self.numerics.model
+
+
+def flow_model(cfg) -> FlowModel:
+    """The case's :class:`FlowModel` from ``[flow]`` and the SA keys of ``[numerics]``."""
+    f, n = cfg.flow, cfg.numerics
+    return FlowModel(equations=f.model, reynolds=f.reynolds, temperature=f.temperature, prandtl=f.prandtl,
+                     prandtl_turbulent=f.prandtl_turbulent, sa_clip=n.sa_clip, sharpness=n.sharpness,
+                     sa_ft2=n.sa_ft2)
+
+
+def flow_setup(cfg) -> FlowSetup:
+    """Numerics, solver settings and free stream of a case (:func:`cfdopt.config.load_case`)."""
+    n = cfg.numerics
+    numerics = Numerics(order=1 if n.reconstruction == "first-order" else 2, limiter=n.limiter,
+                        limiter_eps=n.limiter_eps, entropy_fix=n.entropy_fix, farfield_width=n.farfield_width,
+                        point_vortex=n.point_vortex, flux=n.flux, model=flow_model(cfg))
+    settings = SolverSettings(**{k: getattr(n, k) for k in _SETTINGS_KEYS})
+    flow = FlowConditions(mach=float(cfg.flow.mach), alpha=float(cfg.flow.alpha), gamma=float(cfg.flow.gamma))
+    return FlowSetup(numerics, settings, flow)
+
+
+FLAT_PLATE_UNUSED = ("mesh.farfield", "mesh.te_spacing")
+"""Mesh keys the flat-plate domain does not read (its extent is TMR's)."""
+
+
+def unused_keys(cfg) -> list[str]:
+    """Lines naming each key the case sets (file or ``--set``) that its model or geometry does not read."""
+    from cfdopt.mesh.flatplate import FLAT_PLATE
+
+    def line(key, why):
+        section, name = key.split(".")
+        return f"{cfg.source}: [{section}] {name} is set but {why}"
+
+    lines = []
+    if cfg.flow.model != "rans-sa":
+        lines += [line(k, f"model {cfg.flow.model!r} does not use it (only 'rans-sa' does)")
+                  for k in RANS_ONLY if k in cfg.given]
+    if cfg.geometry.airfoil == FLAT_PLATE:
+        lines += [line(k, "the flat plate does not use it") for k in FLAT_PLATE_UNUSED if k in cfg.given]
+    return lines
