@@ -1,18 +1,17 @@
-"""``cfdopt mesh CASE``: build the case's C-grid, write mesh.vtu and mesh.png, print size and quality."""
+"""``cfdopt mesh CASE``: build the case's grid, write mesh.vtu and mesh.png, print size and quality."""
 
 from __future__ import annotations
 
-HELP = "build the C-grid of a case; write mesh.vtu and mesh.png and print its size and quality"
+HELP = "build the grid of a case; write mesh.vtu and mesh.png and print its size and quality"
 
 
 def run(args, cfg) -> int:
-    from cfdopt.geometry import close_trailing_edge, load_airfoil
-    from cfdopt.mesh import cgrid_from_config, quality_report, wall_distance, write_vtu
+    from cfdopt.mesh import CGrid, quality_report, wall_distance, write_vtu
     from cfdopt.mesh.quality import cell_quality
     from cfdopt.plots.mesh import plot_mesh
+    from cfdopt.problem import baseline_grid
 
-    surface = close_trailing_edge(load_airfoil(cfg.geometry.airfoil, cfg.case_dir))
-    grid = cgrid_from_config(surface, cfg.mesh)
+    grid = baseline_grid(cfg)
     report = quality_report(grid)
     q = cell_quality(grid)
     vtu = write_vtu(
@@ -24,8 +23,14 @@ def run(args, cfg) -> int:
     png = args.out / "mesh.png"
     plot_mesh(grid, png, title=f"{cfg.geometry.airfoil}: {grid.ni} x {grid.nj} cells")
     if not args.quiet:
-        print(f"C-grid for {cfg.geometry.airfoil}: {grid.n_airfoil} cells on the airfoil, {grid.n_wake} per wake "
-              f"branch, {grid.nj} wall-normal, far field {cfg.mesh.farfield:g} chords")
+        if isinstance(grid, CGrid):
+            rans = cfg.flow.model == "rans-sa"
+            kind = f"viscous spacing for Re {cfg.flow.reynolds:.3g}" if rans else "inviscid spacing"
+            print(f"C-grid for {cfg.geometry.airfoil}: {grid.n_airfoil} cells on the airfoil, {grid.n_wake} per wake "
+                  f"branch, {grid.nj} wall-normal, far field {cfg.mesh.farfield:g} chords, {kind}")
+        else:
+            print(f"flat-plate grid: {grid.ni - grid.n_lead} cells on the plate, {grid.n_lead} ahead of it, "
+                  f"{grid.nj} wall-normal")
         print(report)
         print(f"wrote {vtu} and {png}")
     return 0

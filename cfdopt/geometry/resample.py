@@ -56,6 +56,7 @@ def resample_surface(
     n_cells: int,
     le_spacing: float | None = None,
     te_spacing: float | None = None,
+    max_ratio: float | None = None,
 ) -> np.ndarray:
     """Re-sample a surface on a cubic spline with leading- and trailing-edge clustering.
 
@@ -70,11 +71,22 @@ def resample_surface(
     - Vinokur's two-sided stretching with the requested end spacings (the
       unspecified end keeps the cosine end spacing).
 
+    With ``max_ratio`` (viscous grids) both surfaces use Vinokur's stretching,
+    whose cells grow exponentially from the ends (the cosine law's first
+    cells grow by 3, 5/3, 7/5, ...), with the same spacing at the leading
+    edge on both sides and the same at the trailing edge, so the ratio of
+    neighbouring cell lengths (chords between output points) is at most
+    ``max_ratio`` everywhere, across the leading edge included. Unspecified end spacings start from the cosine
+    end spacing of the mean surface and are enlarged (by one common factor)
+    only when that is needed to keep ``max_ratio`` on a coarse surface.
+
     Args:
         surface: ``(N, 2)`` Selig-ordered surface, ``N >= 4``.
         n_cells: number of cells (segments) on the output, even, >= 4.
         le_spacing: first-cell arc length at the leading edge (chords) or None.
         te_spacing: first-cell arc length at the trailing edge (chords) or None.
+        max_ratio: largest ratio of neighbouring cell lengths (> 1), or
+            None for the distributions above (the default; unchanged output).
 
     Returns:
         ``(n_cells + 1, 2)`` Selig-ordered points; the leading edge is point
@@ -82,8 +94,9 @@ def resample_surface(
         the output is closed, first == last, when the input is).
 
     Raises:
-        ValueError: odd or too small ``n_cells``, non-positive spacing, or
-            spacings that do not fit on a surface.
+        ValueError: odd or too small ``n_cells``, non-positive spacing,
+            spacings that do not fit on a surface, ``max_ratio <= 1``, or
+            given end spacings that ``max_ratio`` cannot join.
 
     References:
         Vinokur, M., "On one-dimensional stretching functions for
@@ -99,9 +112,12 @@ def resample_surface(
     spline = CubicSpline(arc, s_pts, axis=0)
     s_le = _leading_edge_parameter(spline, arc, s_pts)
     m = n_cells // 2
-    upper = _edge_distribution(s_le, m, te_spacing, le_spacing)  # from TE towards LE
-    lower = _edge_distribution(arc[-1] - s_le, m, le_spacing, te_spacing)  # from LE to TE
-    params = np.concatenate([upper, s_le + lower[1:]])
+    if max_ratio is None:
+        upper = _edge_distribution(s_le, m, te_spacing, le_spacing)  # from TE towards LE
+        lower = _edge_distribution(arc[-1] - s_le, m, le_spacing, te_spacing)  # from LE to TE
+        params = np.concatenate([upper, s_le + lower[1:]])
+    else:
+        params = _ratio_limited_params(spline, s_le, arc[-1], m, le_spacing, te_spacing, max_ratio)
     out = spline(params)
     out[0], out[-1] = s_pts[0], s_pts[-1]
     return out
@@ -132,6 +148,50 @@ def _edge_distribution(length: float, m: int, start: float | None, end: float | 
         )
     u = vinokur(m, start / length, end / length)
     return length * u
+
+
+def _ratio_limited_params(spline: CubicSpline, s_le: float, s_end: float, m: int, le: float | None,
+                          te: float | None, max_ratio: float) -> np.ndarray:
+    """Spline parameters ``(2 m + 1,)`` whose cells' chord lengths have neighbour ratios <= ``max_ratio``.
+
+    Both sides (upper: ``[0, s_le]``, lower: ``[s_le, s_end]``) are Vinokur
+    distributions with the same LE and the same TE spacing. An unspecified
+    spacing is ``f`` times the cosine end spacing of the mean side, with the
+    smallest ``f >= 1`` (bisection on ``log f``) that meets ``max_ratio`` on
+    the chords of the output, not merely on the arc lengths.
+    """
+    if not max_ratio > 1.0:
+        raise ValueError(f"max_ratio={max_ratio} must be above 1")
+    l_upper, l_lower = s_le, s_end - s_le
+    cosine = 0.25 * s_end * (1.0 - np.cos(np.pi / m))
+
+    def params(f):
+        le_f = le if le is not None else f * cosine
+        te_f = te if te is not None else f * cosine
+        if le_f + te_f >= min(l_upper, l_lower):
+            raise ValueError(f"edge spacings {le_f:g} + {te_f:g} do not fit on a surface of arc length "
+                             f"{min(l_upper, l_lower):g}")
+        upper = l_upper * vinokur(m, te_f / l_upper, le_f / l_upper)
+        lower = l_lower * vinokur(m, le_f / l_lower, te_f / l_lower)
+        return np.concatenate([upper, s_le + lower[1:]])
+
+    def worst(f):
+        cells = np.linalg.norm(np.diff(spline(params(f)), axis=0), axis=1)
+        ratio = cells[1:] / cells[:-1]
+        return float(np.max(np.maximum(ratio, 1.0 / ratio)))
+
+    if worst(1.0) <= max_ratio:
+        return params(1.0)
+    # enlarging the end cells up to the uniform spacing lowers the ratios; beyond it they rise again
+    f_hi = 0.5 * s_end / m / cosine if le is None or te is None else 1.0
+    if f_hi <= 1.0 or worst(f_hi) > max_ratio:
+        raise ValueError(f"cannot keep the surface spacing ratio <= {max_ratio:g} with {2 * m} cells "
+                         f"(le_spacing={le}, te_spacing={te}): give more cells or other edge spacings")
+    lo, hi = 0.0, np.log(f_hi)  # worst(exp(lo)) > max_ratio >= worst(exp(hi))
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if worst(np.exp(mid)) <= max_ratio else (mid, hi)
+    return params(np.exp(hi))
 
 
 def vinokur(n: int, ds0: float, ds1: float) -> np.ndarray:

@@ -11,6 +11,20 @@ two i-faces (across the cell along i) and ``a_j`` the same along j:
 - wall skew: at the wall, the departure from 90 deg of the angle between
   the first j-edge and the wall face, i.e. near-wall orthogonality.
 
+Spacing along grid lines (``spacing_summary``), from the node-to-node steps
+rather than the cells, as a grid generator states them:
+
+- wall-normal growth: ratio of consecutive steps along each line ``i``
+  (folded to >= 1), both where the two steps lie within ``layer`` chords of
+  the wall (measured along the line: the boundary layer) and overall;
+- surface ratio: ratio of neighbouring wall cell lengths (folded), its
+  largest value and where; and at the trailing edge, the first wake cell
+  against the last surface cell;
+- wake: the first wake-cut cell length and the largest neighbour ratio
+  along the wake cut;
+- trailing-edge skew: the largest skew of cells centred within
+  ``te_radius`` chords of the trailing edge.
+
 References:
     Knupp (2003), Algebraic mesh quality metrics for unstructured initial
     meshes, Finite Elements in Analysis and Design 39(3) (skew and aspect
@@ -26,7 +40,7 @@ import numpy as np
 from cfdopt.errors import MeshError
 from cfdopt.mesh.types import CGrid, metrics
 
-__all__ = ["QualityReport", "cell_quality", "quality_report", "check_areas"]
+__all__ = ["QualityReport", "cell_quality", "quality_report", "check_areas", "spacing_summary"]
 
 
 def _nodes(grid) -> np.ndarray:
@@ -111,6 +125,16 @@ class QualityReport:
         max_stretch: largest size ratio of neighbouring cells along a line.
         max_aspect_ratio: largest cell aspect ratio.
         min_wall_spacing, max_wall_spacing: first-cell heights at ``j = 0``.
+        layer: thickness (chords) of the wall region of ``max_growth_layer``.
+        max_growth_layer, max_growth: largest wall-normal step ratio within
+            ``layer`` of the wall and anywhere (see ``spacing_summary``).
+        max_surface_ratio, surface_ratio_at: largest neighbour ratio of
+            wall cells and where (C-grids only, else None / "").
+        te_junction_ratio: first wake cell over the last surface cell
+            (folded, worse branch).
+        wake_first: length of the first wake-cut cell.
+        max_wake_ratio: largest neighbour ratio along the wake cut.
+        max_te_skew_deg: largest skew near the trailing edge.
     """
 
     ni: int
@@ -123,26 +147,93 @@ class QualityReport:
     max_aspect_ratio: float
     min_wall_spacing: float
     max_wall_spacing: float
+    layer: float | None = None
+    max_growth_layer: float | None = None
+    max_growth: float | None = None
+    max_surface_ratio: float | None = None
+    surface_ratio_at: str = ""
+    te_junction_ratio: float | None = None
+    wake_first: float | None = None
+    max_wake_ratio: float | None = None
+    max_te_skew_deg: float | None = None
 
     @property
     def valid(self) -> bool:
         return self.min_area > 0.0
 
     def __str__(self) -> str:
-        return "\n".join(
-            [
-                f"cells          {self.ni} x {self.nj} = {self.ni * self.nj}",
-                f"area           min {self.min_area:.3e}  max {self.max_area:.3e}  ({'valid' if self.valid else 'INVALID'})",
-                f"skew           max {self.max_skew_deg:.2f} deg (wall lines: {self.max_wall_skew_deg:.2f} deg)",
-                f"stretching     max {self.max_stretch:.3f}",
-                f"aspect ratio   max {self.max_aspect_ratio:.3e}",
-                f"wall spacing   {self.min_wall_spacing:.3e} .. {self.max_wall_spacing:.3e}",
+        lines = [
+            f"cells          {self.ni} x {self.nj} = {self.ni * self.nj}",
+            f"area           min {self.min_area:.3e}  max {self.max_area:.3e}  ({'valid' if self.valid else 'INVALID'})",
+            f"skew           max {self.max_skew_deg:.2f} deg (wall lines: {self.max_wall_skew_deg:.2f} deg)",
+            f"stretching     max {self.max_stretch:.3f}",
+            f"aspect ratio   max {self.max_aspect_ratio:.3e}",
+            f"wall spacing   {self.min_wall_spacing:.3e} .. {self.max_wall_spacing:.3e}",
+        ]
+        if self.max_growth is not None:
+            lines.append(f"normal growth  max {self.max_growth_layer:.3f} within {self.layer:g} chords of the wall, "
+                         f"{self.max_growth:.3f} overall")
+        if self.max_surface_ratio is not None:
+            lines += [
+                f"surface ratio  max {self.max_surface_ratio:.3f} ({self.surface_ratio_at}); "
+                f"first wake cell / last surface cell {self.te_junction_ratio:.3f}",
+                f"wake cut       first cell {self.wake_first:.3e}, neighbour ratio max {self.max_wake_ratio:.3f}",
+                f"skew near TE   max {self.max_te_skew_deg:.2f} deg",
             ]
-        )
+        return "\n".join(lines)
 
 
-def quality_report(grid) -> QualityReport:
-    """Extremes of ``cell_quality`` for a ``CGrid`` or ``FlatPlateGrid``."""
+def _folded_ratio(steps: np.ndarray, axis: int) -> np.ndarray:
+    """Ratio of consecutive ``steps`` along ``axis``, folded to >= 1."""
+    ratio = np.diff(np.log(steps), axis=axis)
+    return np.exp(np.abs(ratio))
+
+
+def _surface_place(surface: np.ndarray, k: int) -> str:
+    """Where wall node ``k`` (CGrid wall order) lies: side, x/c, and LE/TE when within 2 % of the chord."""
+    x_le, x_te = float(np.min(surface[:, 0])), float(surface[0, 0])
+    xc = (surface[k, 0] - x_le) / (x_te - x_le)
+    side = "lower" if k < surface.shape[0] // 2 else "upper" if k > surface.shape[0] // 2 else "leading edge,"
+    tag = ", LE" if xc < 0.02 else ", TE" if xc > 0.98 else ""
+    return f"{side} x/c {xc:.3f}{tag}"
+
+
+def spacing_summary(grid, layer: float = 0.02, te_radius: float = 0.05) -> dict:
+    """Step-ratio measures of a grid (module docstring), as a dict of ``QualityReport`` field values.
+
+    Args:
+        grid: ``CGrid`` (all entries) or another structured grid (growth only).
+        layer: wall region (chords, along the lines) of ``max_growth_layer``.
+        te_radius: cells centred this close to the TE count for ``max_te_skew_deg``.
+    """
+    nodes = _nodes(grid)
+    step = np.hypot(*np.diff(nodes, axis=1).transpose(2, 0, 1))  # (ni+1, nj)
+    growth = _folded_ratio(step, axis=1)
+    inside = np.cumsum(step, axis=1)[:, 1:] <= layer  # both steps of a ratio within the layer
+    out = {"layer": layer, "max_growth": float(growth.max()),
+           "max_growth_layer": float(growth[inside].max()) if np.any(inside) else float("nan")}
+    if not isinstance(grid, CGrid):
+        return out
+    nw, ni = grid.n_wake, grid.ni
+    edge = np.hypot(*np.diff(nodes[:, 0], axis=0).T)  # (ni,) cells along j = 0
+    ratio = _folded_ratio(edge, axis=0)  # ratio[k]: cells k and k+1, across node k+1
+    wall = ratio[nw : ni - nw - 1]
+    k = int(np.argmax(wall))
+    centre = np.asarray(metrics(nodes).centre)
+    near = np.hypot(*(centre - nodes[nw, 0]).transpose(2, 0, 1)) < te_radius
+    out.update(
+        max_surface_ratio=float(wall[k]),
+        surface_ratio_at=_surface_place(nodes[nw : ni - nw + 1, 0], k + 1),
+        te_junction_ratio=float(max(ratio[nw - 1], ratio[ni - nw - 1])),
+        wake_first=float(edge[nw - 1]),
+        max_wake_ratio=float(ratio[: nw - 1].max()) if nw > 1 else float("nan"),
+        max_te_skew_deg=float(cell_quality(nodes)["skew_deg"][near].max()) if np.any(near) else float("nan"),
+    )
+    return out
+
+
+def quality_report(grid, layer: float = 0.02) -> QualityReport:
+    """Extremes of ``cell_quality`` and ``spacing_summary`` for a ``CGrid`` or ``FlatPlateGrid``."""
     nodes = _nodes(grid)
     q = cell_quality(nodes)
     wall_skew = q["wall_skew_deg"]
@@ -162,4 +253,5 @@ def quality_report(grid) -> QualityReport:
         max_aspect_ratio=float(q["aspect_ratio"].max()),
         min_wall_spacing=float(first.min()),
         max_wall_spacing=float(first.max()),
+        **spacing_summary(grid, layer=layer),
     )
