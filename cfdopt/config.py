@@ -24,6 +24,11 @@ from cfdopt.snn.settings import SnnConfig
 
 CASE_FILE = "case.toml"
 
+RANS_ENTROPY_FIX_LINEAR = 0.002
+"""Default ``[numerics] entropy_fix_linear`` of a rans-sa case (an Euler case uses ``entropy_fix``)."""
+MUSCL_KAPPA = {"euler": 0.0, "rans-sa": 1.0 / 3.0}
+"""Default ``[numerics] muscl_kappa`` per model."""
+
 
 def _key(default, doc, **checks):
     return field(default=default, metadata=dict(doc=doc, **checks))
@@ -77,7 +82,9 @@ class NumericsConfig:
     flux: str = _key("roe", "convective flux scheme", choices=("roe",))
     reconstruction: str = _key("muscl", "face reconstruction", choices=("muscl", "first-order"))
     limiter: str = _key("van-albada", "slope limiter for MUSCL", choices=("van-albada", "none"))
+    muscl_kappa: float | None = _key(None, "MUSCL kappa: 0 (Fromm where unlimited) or 1/3 (third-order upwind-biased, as CFL3D and FUN3D ran the NASA TMR cases); default: 0 for euler, 1/3 for rans-sa", ge=-1.0, lt=1.0)
     entropy_fix: float = _key(0.05, "Roe entropy-fix width as a fraction of the sound speed (smooth |lambda|)", gt=0.0, lt=1.0)
+    entropy_fix_linear: float | None = _key(None, "Roe entropy-fix width of the contact and shear waves, fraction of the sound speed (also the smoothing of the nu_tilde upwinding); default: entropy_fix for euler, 0.002 for rans-sa, where a wide one adds numerical shear to boundary layers (TMR flat plate: Cf 6% low at 0.05)", gt=0.0, lt=1.0)
     point_vortex: bool = _key(False, "point-vortex correction of the far-field state")
     tolerance: float = _key(1e-10, "converged when the residual norm has dropped by this factor", gt=0.0, lt=1.0)
     max_iterations: int = _key(100, "maximum Newton iterations", ge=1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cfdopt.config import MUSCL_KAPPA, RANS_ENTROPY_FIX_LINEAR
 from cfdopt.flow.model import FlowModel
 from cfdopt.flow.residual import Numerics
 from cfdopt.flow.state import FlowConditions
@@ -56,9 +57,14 @@ def flow_model(cfg) -> FlowModel:
 def flow_setup(cfg) -> FlowSetup:
     """Numerics, solver settings and free stream of a case (:func:`cfdopt.config.load_case`)."""
     n = cfg.numerics
+    model = flow_model(cfg)
+    linear_fix = n.entropy_fix_linear
+    if linear_fix is None and model.viscous:
+        linear_fix = RANS_ENTROPY_FIX_LINEAR
+    kappa = MUSCL_KAPPA[model.equations] if n.muscl_kappa is None else n.muscl_kappa
     numerics = Numerics(order=1 if n.reconstruction == "first-order" else 2, limiter=n.limiter,
-                        limiter_eps=n.limiter_eps, entropy_fix=n.entropy_fix, farfield_width=n.farfield_width,
-                        point_vortex=n.point_vortex, flux=n.flux, model=flow_model(cfg))
+                        limiter_eps=n.limiter_eps, muscl_kappa=kappa, entropy_fix=n.entropy_fix, entropy_fix_linear=linear_fix,
+                        farfield_width=n.farfield_width, point_vortex=n.point_vortex, flux=n.flux, model=model)
     settings = SolverSettings(**{k: getattr(n, k) for k in _SETTINGS_KEYS})
     flow = FlowConditions(mach=float(cfg.flow.mach), alpha=float(cfg.flow.alpha), gamma=float(cfg.flow.gamma))
     return FlowSetup(numerics, settings, flow)

@@ -44,7 +44,21 @@ def unlimited(a: jax.Array, b: jax.Array, eps: float) -> jax.Array:
 LIMITERS = {"van-albada": van_albada, "none": unlimited}
 
 
-def reconstruct(q: jax.Array, axis: int, order: int = 2, limiter: str = "van-albada", eps: float = 1e-3):
+def kappa_slopes(a: jax.Array, b: jax.Array, eps: float, kappa: float, limiter: str):
+    """Twice the kappa-scheme increment ``(s/2) [(1 - kappa s) a + (1 + kappa s) b]`` from the upwind and
+    downwind jumps ``a``, ``b`` (van Leer 1979; van Albada's smooth switch
+    ``s = (2 a b + 2 e^2) / (a^2 + b^2 + 2 e^2)`` as CFL3D writes it, ``s = 1`` without a limiter).
+
+    ``kappa = 0`` gives the slope of :func:`van_albada` (Fromm's scheme where unlimited); ``kappa = 1/3``
+    the third-order upwind-biased scheme of CFL3D and FUN3D (the NASA TMR reference codes).
+    """
+    e2 = 2.0 * eps * eps
+    s = (2.0 * a * b + e2) / (a * a + b * b + e2) if limiter == "van-albada" else 1.0
+    return 0.5 * s * ((1.0 - kappa * s) * a + (1.0 + kappa * s) * b)
+
+
+def reconstruct(q: jax.Array, axis: int, order: int = 2, limiter: str = "van-albada", eps: float = 1e-3,
+                kappa: float = 0.0):
     """Left and right face states along ``axis``.
 
     Args:
@@ -54,6 +68,8 @@ def reconstruct(q: jax.Array, axis: int, order: int = 2, limiter: str = "van-alb
         order: 1 (piecewise constant) or 2 (MUSCL).
         limiter: a key of :data:`LIMITERS`.
         eps: limiter smoothing scale in the units of ``q``.
+        kappa: the MUSCL kappa (0: the slopes above, Fromm where unlimited; 1/3: third-order
+            upwind-biased, :func:`kappa_slopes`).
 
     Returns:
         ``(q_L, q_R)``, each of length ``n + 1`` along ``axis``; face ``f``
@@ -71,6 +87,8 @@ def reconstruct(q: jax.Array, axis: int, order: int = 2, limiter: str = "van-alb
     q0, q1, q2, q3 = s(0), s(1), s(2), s(3)
     if order == 1:
         return q1, q2
-    phi = LIMITERS[limiter]
     dm, dc, dp = q1 - q0, q2 - q1, q3 - q2
-    return q1 + 0.5 * phi(dm, dc, eps), q2 - 0.5 * phi(dc, dp, eps)
+    if kappa == 0.0:
+        phi = LIMITERS[limiter]
+        return q1 + 0.5 * phi(dm, dc, eps), q2 - 0.5 * phi(dc, dp, eps)
+    return q1 + 0.5 * kappa_slopes(dm, dc, eps, kappa, limiter), q2 - 0.5 * kappa_slopes(dp, dc, eps, kappa, limiter)

@@ -13,8 +13,9 @@ that declares the cells it reads (its :class:`Stencil`):
   :mod:`cfdopt.flow.boundary`. Transported scalars (``nuhat``) are
   convected first-order upwind by the Roe mass flux ``m``:
   ``m (q_L + q_R) / 2 - |m|_w (q_R - q_L) / 2`` with cell values ``q_L, q_R``
-  and ``|m|_w = smooth_abs(m, entropy_fix |S|)`` (units ``rho_inf a_inf``
-  times the face length), the smooth form of the upwind switch;
+  and ``|m|_w = smooth_abs(m, linear_fix |S|)`` (units ``rho_inf a_inf``
+  times the face length), the smooth form of the upwind switch, as wide as
+  the Roe flux's smoothing of the contact wave that carries the scalar;
 - viscous and Spalart-Allmaras (``rans-sa``): :mod:`cfdopt.flow.rans`.
 
 ``R`` is a flux per unit span, not divided by the area (units
@@ -59,7 +60,10 @@ class Numerics:
         order: 1 (first order) or 2 (MUSCL).
         limiter: ``"van-albada"`` or ``"none"``.
         limiter_eps: van Albada smoothing scale (units of the O(1) primitives).
+        muscl_kappa: MUSCL kappa (:func:`cfdopt.flow.muscl.reconstruct`).
         entropy_fix: Roe entropy-fix width as a fraction of the sound speed.
+        entropy_fix_linear: the width of the contact and shear waves, if not ``entropy_fix``
+            (:func:`cfdopt.flow.roe.roe_flux`); the scalars' upwinding uses it too.
         farfield_width: width of the smooth inflow/outflow step at the far
             field (units of ``a_inf``).
         point_vortex: add the point-vortex correction to the far-field state.
@@ -70,13 +74,17 @@ class Numerics:
     order: int = 2
     limiter: str = NumericsConfig.limiter
     limiter_eps: float = NumericsConfig.limiter_eps
+    muscl_kappa: float = 0.0
     entropy_fix: float = NumericsConfig.entropy_fix
+    entropy_fix_linear: float | None = None
     farfield_width: float = NumericsConfig.farfield_width
     point_vortex: bool = NumericsConfig.point_vortex
     flux: str = NumericsConfig.flux
     model: FlowModel = field(default=EULER_MODEL)
 
     def __post_init__(self):
+        if not -1.0 <= self.muscl_kappa < 1.0:
+            raise ValueError(f"Numerics.muscl_kappa must be in [-1, 1), got {self.muscl_kappa!r}")
         if self.order not in (1, 2):
             raise ValueError(f"Numerics.order must be 1 or 2, got {self.order!r}")
         if self.limiter not in LIMITERS:
@@ -86,6 +94,13 @@ class Numerics:
         for name in ("limiter_eps", "entropy_fix", "farfield_width"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"Numerics.{name} must be > 0, got {getattr(self, name)!r}")
+        if self.entropy_fix_linear is not None and not self.entropy_fix_linear > 0:
+            raise ValueError(f"Numerics.entropy_fix_linear must be > 0, got {self.entropy_fix_linear!r}")
+
+    @property
+    def linear_fix(self) -> float:
+        """Entropy-fix width of the Roe flux's contact and shear waves (fraction of the sound speed)."""
+        return self.entropy_fix if self.entropy_fix_linear is None else self.entropy_fix_linear
 
     @property
     def nvar(self) -> int:
@@ -138,15 +153,16 @@ def _scalar_flux(f_mass, q, axis: int, normal, width: float):
 def _convective_fluxes(wi, wj, m, flow: FlowConditions, numerics: Numerics):
     g = flow.gamma
     flux = CONVECTIVE_FLUXES[numerics.flux]
-    kw = dict(order=numerics.order, limiter=numerics.limiter, eps=numerics.limiter_eps)
+    kw = dict(order=numerics.order, limiter=numerics.limiter, eps=numerics.limiter_eps, kappa=numerics.muscl_kappa)
     # Two Roe calls, not one over concatenated faces: the concatenated form
     # met an XLA CPU miscompilation of its jitted JVP (jaxlib 0.10.2), which
     # tests/test_flow_jacobian.py would catch.
-    fi = flux(*reconstruct(wi[..., :MEAN_FLOW], 0, **kw), m.si, g, numerics.entropy_fix)
-    fj = flux(*reconstruct(wj[..., :MEAN_FLOW], 1, **kw), m.sj, g, numerics.entropy_fix)
+    fix = (numerics.entropy_fix, numerics.entropy_fix_linear)
+    fi = flux(*reconstruct(wi[..., :MEAN_FLOW], 0, **kw), m.si, g, *fix)
+    fj = flux(*reconstruct(wj[..., :MEAN_FLOW], 1, **kw), m.sj, g, *fix)
     if wi.shape[-1] > MEAN_FLOW:
-        fi = jnp.concatenate([fi, _scalar_flux(fi[..., RHO], wi[..., MEAN_FLOW:], 0, m.si, numerics.entropy_fix)], -1)
-        fj = jnp.concatenate([fj, _scalar_flux(fj[..., RHO], wj[..., MEAN_FLOW:], 1, m.sj, numerics.entropy_fix)], -1)
+        fi = jnp.concatenate([fi, _scalar_flux(fi[..., RHO], wi[..., MEAN_FLOW:], 0, m.si, numerics.linear_fix)], -1)
+        fj = jnp.concatenate([fj, _scalar_flux(fj[..., RHO], wj[..., MEAN_FLOW:], 1, m.sj, numerics.linear_fix)], -1)
     return fi, fj
 
 

@@ -43,7 +43,8 @@ def normal_flux(W: jax.Array, normal: jax.Array, gamma: float) -> jax.Array:
     )
 
 
-def roe_flux_primitive(WL, WR, normal, gamma: float = 1.4, entropy_fix: float = 0.05):
+def roe_flux_primitive(WL, WR, normal, gamma: float = 1.4, entropy_fix: float = 0.05,
+                       linear_fix: float | None = None):
     """Roe flux from primitive states; see :func:`roe_flux`."""
     ds = jnp.hypot(normal[..., 0], normal[..., 1])
     nx, ny = normal[..., 0] / ds, normal[..., 1] / ds
@@ -72,7 +73,7 @@ def roe_flux_primitive(WL, WR, normal, gamma: float = 1.4, entropy_fix: float = 
 
     width = entropy_fix * a
     lam1 = smooth_abs(un - a, width)
-    lam2 = smooth_abs(un, width)
+    lam2 = smooth_abs(un, width if linear_fix is None else linear_fix * a)
     lam4 = smooth_abs(un + a, width)
     alpha1 = (dp - rho * a * dun) / (2.0 * a2)
     alpha2 = drho - dp / a2
@@ -97,7 +98,7 @@ def roe_flux_primitive(WL, WR, normal, gamma: float = 1.4, entropy_fix: float = 
     return ds[..., None] * (central - 0.5 * diss)
 
 
-def roe_flux(UL, UR, normal, gamma: float = 1.4, entropy_fix: float = 0.05):
+def roe_flux(UL, UR, normal, gamma: float = 1.4, entropy_fix: float = 0.05, linear_fix: float | None = None):
     """Roe numerical flux through faces.
 
     Args:
@@ -107,9 +108,13 @@ def roe_flux(UL, UR, normal, gamma: float = 1.4, entropy_fix: float = 0.05):
         gamma: ratio of specific heats.
         entropy_fix: ``delta``: ``|lambda|`` is replaced by
             ``sqrt(lambda^2 + (delta a)^2)`` with ``a`` the Roe-averaged sound speed.
+        linear_fix: ``delta`` of the contact and shear waves (``lambda = u_n``) if not
+            ``entropy_fix``. In a boundary layer ``u_n ~ 0`` on the wall-parallel faces, so
+            this width sets the numerical shear that the Roe dissipation adds to the
+            physical one: viscous models need it small (:mod:`cfdopt.flow.residual`).
 
     Returns:
         ``(..., 4)`` flux integrated over the face (flux density times ``|S|``).
         Consistent: ``roe_flux(U, U, S) = F(U) . S`` exactly (all jumps vanish).
     """
-    return roe_flux_primitive(primitive(UL, gamma), primitive(UR, gamma), normal, gamma, entropy_fix)
+    return roe_flux_primitive(primitive(UL, gamma), primitive(UR, gamma), normal, gamma, entropy_fix, linear_fix)
