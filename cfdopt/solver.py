@@ -60,9 +60,9 @@ import scipy.sparse.linalg as spla
 from cfdopt.config import NumericsConfig
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.jacobian import Factorization, SparseJacobian, jacobian_assembler
-from cfdopt.flow.layout import ENERGY, MX, MY, RHO
+from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, MY, RHO
 from cfdopt.flow.linsolve import NewtonLinearSolver, nested_dissection
-from cfdopt.flow.model import FlowModel
+from cfdopt.flow.model import NUHAT_FARFIELD, FlowModel
 from cfdopt.flow.residual import Numerics, make_residual, spectral_radius
 from cfdopt.flow.state import FlowConditions, uniform_state
 from cfdopt.jitcache import cached_array, cached_jit
@@ -248,10 +248,16 @@ def _physical(U, gamma):
 
 
 def _step_limit(U, dU, gamma, max_change):
+    """The largest ``omega <= 1`` with relative changes of density and pressure at most ``max_change`` in
+    every cell; a transported scalar ``rho q`` (``nuhat``) changes by at most ``max_change`` times
+    ``max(|rho q|, rho q_inf)`` (its free-stream value floors the scale where it vanishes, at walls)."""
     rho0, p0 = _rho_p(U, gamma)
     rho1, p1 = _rho_p(U + dU, gamma)
     with np.errstate(all="ignore"):
         rel = max(np.max(np.abs(rho1 - rho0) / rho0), np.max(np.abs(p1 - p0) / p0))
+        if U.shape[-1] > MEAN_FLOW:
+            scale = np.maximum(np.abs(U[..., MEAN_FLOW:]), U[..., RHO:RHO + 1] * NUHAT_FARFIELD)
+            rel = max(rel, np.max(np.abs(dU[..., MEAN_FLOW:]) / scale))
     if not np.isfinite(rel):
         return 0.0
     return 1.0 if rel <= max_change else float(max_change / rel)

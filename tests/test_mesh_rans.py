@@ -306,7 +306,8 @@ def test_report_lines_and_flat_plate():
 
 
 def test_mesh_command_reports_rans_spacing(tmp_path, capsys):
-    cli = pytest.importorskip("cfdopt.cli")
+    from cfdopt import cli
+
     code = cli.main(["mesh", str(CASES / "naca0012-subsonic"), "--out", str(tmp_path),
                      "--set", "flow.model=rans-sa", "--set", "flow.reynolds=6e6", "--set", "mesh.n_airfoil=96",
                      "--set", "mesh.n_wake=16", "--set", "mesh.n_normal=48", "--set", "mesh.wall_spacing=1e-5"])
@@ -317,15 +318,15 @@ def test_mesh_command_reports_rans_spacing(tmp_path, capsys):
 
 
 def test_mesh_command_builds_the_solver_grids(tmp_path, capsys):
-    cli = pytest.importorskip("cfdopt.cli")
-    from cfdopt.commands.mesh import case_grid
+    from cfdopt import cli
     from cfdopt.config import load_case
+    from cfdopt.problem import baseline_grid
 
     # the command's grid is the one the solver gets: the surface of cfdopt.problem.baseline_surface
     # (closed only when open, re-sampled by surface_for_grid) and cgrid_from_config with the same reynolds
     cfg = load_case(CASES / "naca0012-subsonic", ["mesh.n_airfoil=64", "mesh.n_wake=8", "mesh.n_normal=16"])
     surface = surface_for_grid(raw_surface("naca0012-sharp"), cfg.mesh)
-    np.testing.assert_array_equal(np.asarray(case_grid(cfg).nodes),
+    np.testing.assert_array_equal(np.asarray(baseline_grid(cfg).nodes),
                                   np.asarray(cgrid_from_config(surface, cfg.mesh).nodes))
     assert cli.main(["mesh", str(CASES / "tmr-flatplate"), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -336,8 +337,7 @@ def test_unset_wall_spacing_of_a_case():
     from cfdopt.config import MeshConfig
 
     cfg = MeshConfig(n_airfoil=64, n_wake=8, n_normal=32, farfield=50.0)
-    if cfg.wall_spacing is not None:
-        pytest.skip("[mesh] wall_spacing has a numeric default in this checkout")
+    assert cfg.wall_spacing is None  # unset: 1e-3 for Euler, from the Reynolds number for RANS
     raw = raw_surface("naca0012-sharp")
     euler = steps_along_lines(np.asarray(cgrid_from_config(raw, cfg).nodes))[:, 0]
     rans = steps_along_lines(np.asarray(cgrid_from_config(raw, cfg, reynolds=RE).nodes))[:, 0]
