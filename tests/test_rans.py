@@ -90,8 +90,12 @@ def test_newton_converges_from_the_free_stream(solved):
     hist = [h["residual"] for h in solved.history]
     assert hist[-1] <= 1e-12
     assert solved.iterations <= 40
-    # quadratic tail: r_{k+1} <= C r_k^2 with C = 1e3 (the residual is relative to the free stream's, O(1))
-    assert hist[-1] <= 1e3 * hist[-2] ** 2
+    # quadratic tail: once r_k < 1e-3, r_{k+1} <= C r_k^2 with C = 1e3 (residuals relative to the free
+    # stream's, O(1); the inexact-Newton forcing adds 0.5 r_k^2), until the round-off floor of about 1e-12
+    # of the free-stream residual (1e-11 allows the floor its spread); a linear rate of 0.3 would fail
+    tail = [(a, b) for a, b in zip(hist[:-1], hist[1:]) if a < 1e-3]
+    assert len(tail) >= 2, hist
+    assert all(b <= max(1e3 * a * a, 1e-11) for a, b in tail), hist
     c = solved.coefficients
     # a viscous solution: friction drag is a real part of the drag, and the parts add up
     assert c["cd_v"] > 0.2 * c["cd"]
