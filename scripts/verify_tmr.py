@@ -120,7 +120,10 @@ def _plot_cf(curves, path):
     print(f"wrote {path}")
 
 
-GRIDS = {"225": (128, 48, 64), "449": (256, 96, 128)}
+GRIDS = {"225": (128, 48, 64), "225n96": (128, 48, 96), "449": (256, 96, 128)}
+"""Grid classes: cells on the airfoil, per wake branch, normal to the wall. "225" is TMR's 225x65 size;
+"225n96" the case's default (the same surface, 96 normal cells: 64 leave the outer flow under-resolved
+beside a boundary layer grown at 1.15, docs/rans.md); "449" twice "225" each way."""
 
 
 def naca0012(args) -> dict:
@@ -145,14 +148,12 @@ def naca0012(args) -> dict:
     for r in rows:
         print(f"| {r['alpha']:g} | {r['grid']} | {r['cl']:.5f} | {r['cd']:.6f} | {r['cd_p']:.6f} | {r['cd_v']:.6f} "
               f"| {r['cm']:.5f} | {r['iterations']} | {r['wall_s']:.0f} |")
-    for r in rows:
-        band = NACA_BANDS.get(r["grid"]) if r["alpha"] == 10 else None
-        if band:
-            (cl_lo, cl_hi), (cd_lo, cd_hi) = band
+    for r in (r for r in rows if r["alpha"] == 10):
+        for band_grid, ((cl_lo, cl_hi), (cd_lo, cd_hi)) in NACA_BANDS.items():
             dcl = 0.0 if cl_lo <= r["cl"] <= cl_hi else min(abs(r["cl"] - cl_lo), abs(r["cl"] - cl_hi)) / cl_lo
             dcd = 0.0 if cd_lo <= r["cd"] <= cd_hi else min(abs(r["cd"] - cd_lo), abs(r["cd"] - cd_hi)) / cd_lo
-            print(f"alpha 10, {r['grid']}: CL {100 * dcl:.2f}% outside the TMR band {cl_lo}-{cl_hi} (target 0.5%), "
-                  f"CD {100 * dcd:.2f}% outside {cd_lo}-{cd_hi} (target 4%)")
+            print(f"alpha 10, {r['grid']} against TMR {band_grid}: CL {100 * dcl:.2f}% outside {cl_lo}-{cl_hi}, "
+                  f"CD {100 * dcd:.2f}% outside {cd_lo}-{cd_hi} (the issue asks 0.5% and 4% at equal size)")
     return dict(rows=rows)
 
 
@@ -185,7 +186,8 @@ def main() -> None:
     ap.add_argument("case", choices=("flatplate", "naca0012"))
     ap.add_argument("--levels", type=int, default=3, help="flat plate: grid levels (finest: the case's)")
     ap.add_argument("--alpha", type=float, nargs="+", default=[0.0, 10.0, 15.0], help="NACA 0012 incidences (deg)")
-    ap.add_argument("--grids", nargs="+", default=["225", "449"], choices=tuple(GRIDS), help="NACA 0012 grid classes")
+    ap.add_argument("--grids", nargs="+", default=["225", "225n96", "449"], choices=tuple(GRIDS),
+                    help="NACA 0012 grid classes")
     ap.add_argument("--set", action="append", default=[], help="case-file override, section.key=value")
     ap.add_argument("--figures", default=str(ROOT / "docs" / "figures"), help="folder for the figures")
     ap.add_argument("--json", default=None, help="also write the rows to this JSON file")
