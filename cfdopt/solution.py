@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from cfdopt.errors import ConfigError
-from cfdopt.flow.layout import ENERGY, MX, NUHAT, RHO
+from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, RHO
 from cfdopt.flow.model import FlowModel
 
 Y_PLUS_WARNING = 1.0
@@ -73,11 +73,12 @@ def cell_fields(U, flow, model: FlowModel) -> dict:
     fields = {"density": W[..., RHO], "velocity": W[..., MX:MX + 2], "pressure": W[..., ENERGY],
               "mach": np.asarray(mach_number(W, flow.gamma)),
               "cp": np.asarray(pressure_coefficient(W[..., ENERGY], flow))}
+    for k, name in enumerate(model.layout.scalars):
+        fields[name] = W[..., MEAN_FLOW + k]
     if model.viscous:
         from cfdopt.flow.rans import transport
 
         mu_lam, mu_t, _, _ = transport(jnp.asarray(W), flow, model)
-        fields["nuhat"] = W[..., NUHAT]
         fields["eddy_viscosity_ratio"] = np.asarray(mu_t / mu_lam)
     return fields
 

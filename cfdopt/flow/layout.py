@@ -60,4 +60,3 @@ class Layout:
 
 EULER = Layout("euler", ("rho", "rho_u", "rho_v", "rho_E"), ("rho", "u", "v", "p"))
 RANS_SA = Layout("rans-sa", EULER.conservative + ("rho_nuhat",), EULER.primitive + ("nuhat",))
-LAYOUTS = {layout.name: layout for layout in (EULER, RANS_SA)}
