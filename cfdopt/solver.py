@@ -64,6 +64,7 @@ from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, MY, RHO
 from cfdopt.flow.linsolve import NewtonLinearSolver, nested_dissection
 from cfdopt.flow.model import NUHAT_FARFIELD, FlowModel
 from cfdopt.flow.residual import Numerics, make_residual, spectral_radius
+from cfdopt.flow.stencil import convective_stencil
 from cfdopt.flow.state import FlowConditions, uniform_state
 from cfdopt.jitcache import cached_array, cached_jit
 from cfdopt.mesh.coarsen import can_coarsen, coarsen, prolong_cells
@@ -141,7 +142,7 @@ def _cell_order(grid: CGrid, settings: SolverSettings, numerics: Numerics):
     if settings.ordering != "nested-dissection":
         return None
     stencil = numerics.stencil
-    key = "" if stencil == Numerics().stencil else f"/{stencil.radius}-{len(stencil.offsets)}-{stencil.cut_reach}"
+    key = "" if stencil == convective_stencil(2) else f"/{stencil.radius}-{len(stencil.offsets)}-{stencil.cut_reach}"
     return cached_array(f"nested_dissection/{grid.ni}x{grid.nj}/{grid.n_cut}{key}",
                         lambda: nested_dissection(grid.ni, grid.nj, grid.n_cut, radius=stencil))
 

@@ -73,16 +73,17 @@ def force_coefficients(U: jax.Array, grid: CGrid, flow: FlowConditions, model: F
     s = jnp.stack([-edge[:, 1], edge[:, 0]], axis=-1)  # into the fluid
     cp = pressure_coefficient(wall_pressure(U, grid, flow.gamma), flow)
     f = -cp[:, None] * s  # force coefficient contributions (per q_inf, chord 1)
-    if hasattr(grid, "reference_length"):
-        f = f / grid.reference_length
+    per_length = getattr(grid, "reference_length", None)
+    if per_length is not None:
+        f = f / per_length
     cl, cd, cm = _integrate(f, wall, flow.alpha_rad)
     if not model.viscous:
         return {"cl": cl, "cd": cd, "cm": cm}
     from cfdopt.flow.rans import wall_traction
 
     traction = wall_traction(U, grid, flow, model) / flow.q_inf
-    if hasattr(grid, "reference_length"):
-        traction = traction / grid.reference_length
+    if per_length is not None:
+        traction = traction / per_length
     cl_v, cd_v, cm_v = _integrate(traction, wall, flow.alpha_rad)
     return {"cl": cl + cl_v, "cd": cd + cd_v, "cm": cm + cm_v,
             "cl_p": cl, "cd_p": cd, "cm_p": cm, "cl_v": cl_v, "cd_v": cd_v, "cm_v": cm_v}

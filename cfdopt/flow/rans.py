@@ -159,12 +159,17 @@ def wall_traction(U, grid, flow: FlowConditions, model: FlowModel) -> jax.Array:
     return fj[lo:hi, 0, MX:MY + 1]
 
 
+def _wall_faces(grid):
+    """The wall polyline ``(n_wall + 1, 2)``, its face vectors ``(n_wall, 2)`` and lengths ``(n_wall,)``."""
+    wall = grid.surface
+    edge = wall[1:] - wall[:-1]
+    return wall, edge, jnp.hypot(edge[:, 0], edge[:, 1])
+
+
 def skin_friction(U, grid, flow: FlowConditions, model: FlowModel):
     """Wall-face midpoints ``(n_wall, 2)`` and ``Cf = tau_w / q_inf`` ``(n_wall,)``, the wall shear along the
     face tangent oriented towards +x (positive for attached flow on an upper surface or a flat plate)."""
-    wall = grid.surface
-    edge = wall[1:] - wall[:-1]
-    length = jnp.hypot(edge[:, 0], edge[:, 1])
+    wall, edge, length = _wall_faces(grid)
     t = edge / length[:, None] * jnp.where(edge[:, 0] < 0.0, -1.0, 1.0)[:, None]
     tau = jnp.sum(wall_traction(U, grid, flow, model) * t, axis=-1) / length
     return 0.5 * (wall[1:] + wall[:-1]), tau / flow.q_inf
@@ -175,10 +180,8 @@ def y_plus(U, grid, flow: FlowConditions, model: FlowModel) -> jax.Array:
     centroid's wall distance), ``u_tau = sqrt(|tau_w| / rho)``, ``rho``, ``nu`` of the first cell."""
     lo, hi = grid.wall_cells
     W = primitive(U[lo:hi, :1], flow.gamma)[:, 0]
-    mu_lam, _, nu, _ = transport(W, flow, model)
-    wall = grid.surface
-    edge = wall[1:] - wall[:-1]
-    length = jnp.hypot(edge[:, 0], edge[:, 1])
+    _, _, nu, _ = transport(W, flow, model)
+    wall, edge, length = _wall_faces(grid)
     tau = jnp.hypot(*wall_traction(U, grid, flow, model).T) / length
     centre = metrics(grid.nodes[lo:hi + 1, :2]).centre[:, 0]
     n = _unit(jnp.stack([-edge[:, 1], edge[:, 0]], axis=-1))

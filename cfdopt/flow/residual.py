@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import jax
 import jax.numpy as jnp
 
-from cfdopt.config import NumericsConfig
+from cfdopt.config import MUSCL_KAPPA, NumericsConfig
 from cfdopt.flow.boundary import pad_i, pad_j, vortex_freestream
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, MY, RHO
@@ -74,7 +74,7 @@ class Numerics:
     order: int = 2
     limiter: str = NumericsConfig.limiter
     limiter_eps: float = NumericsConfig.limiter_eps
-    muscl_kappa: float = 0.0
+    muscl_kappa: float = MUSCL_KAPPA["euler"]
     entropy_fix: float = NumericsConfig.entropy_fix
     entropy_fix_linear: float | None = None
     farfield_width: float = NumericsConfig.farfield_width
