@@ -59,6 +59,13 @@ class MeshConfig:
     wall_spacing: float | None = _key(None, "height of the first cell at the wall, chords (default: 1e-3 for euler; for rans-sa from the Reynolds number for y+ about 1)", gt=0.0, lt=0.5)
     le_spacing: float | None = _key(None, "surface cell length at the leading edge, chords (default: from n_airfoil)", gt=0.0)
     te_spacing: float | None = _key(None, "surface cell length at the trailing edge, chords (default: from n_airfoil)", gt=0.0)
+    normal_spacing: str = _key(
+        "boundary-layer",
+        "wall-normal spacing of a rans-sa grid: 'boundary-layer' (ratio 1.15 up to 0.02 chord, then a smooth ramp to the "
+        "far field: suits 96 or more normal cells) or 'geometric' (one ratio from the wall to the far field, as the "
+        "NASA TMR family grids: suits coarse grids, e.g. 64 cells)",
+        choices=("boundary-layer", "geometric"),
+    )
 
 
 @dataclass(frozen=True)

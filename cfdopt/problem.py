@@ -33,7 +33,7 @@ from cfdopt.flow.residual import make_residual
 from cfdopt.flow.state import FlowConditions
 from cfdopt.geometry import close_trailing_edge, is_closed, load_airfoil
 from cfdopt.mesh import CGrid, cgrid_from_config, check_deformation, deform
-from cfdopt.mesh.cgrid import surface_for_grid
+from cfdopt.mesh.cgrid import ViscousSpacing, surface_for_grid
 from cfdopt.mesh.flatplate import FLAT_PLATE, flat_plate_from_config
 from cfdopt.setup import flow_setup
 from cfdopt.solver import SolveResult, final_jacobian, solve_flow
@@ -106,7 +106,9 @@ def baseline_surface(cfg) -> np.ndarray:
 
 def viscous_mesh_options(cfg) -> dict:
     """Keyword arguments that make the mesh functions build a RANS grid for a ``rans-sa`` case (none for Euler)."""
-    return dict(reynolds=cfg.flow.reynolds) if cfg.flow.model == "rans-sa" else {}
+    if cfg.flow.model != "rans-sa":
+        return {}
+    return dict(reynolds=cfg.flow.reynolds, viscous=ViscousSpacing(normal=cfg.mesh.normal_spacing))
 
 
 def baseline_grid(cfg, surface: np.ndarray | None = None):

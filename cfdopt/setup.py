@@ -19,7 +19,7 @@ from cfdopt.flow.state import FlowConditions
 from cfdopt.solver import SolverSettings
 
 RANS_ONLY = ("flow.reynolds", "flow.temperature", "flow.prandtl", "flow.prandtl_turbulent",
-             "numerics.sa_clip", "numerics.sharpness", "numerics.sa_ft2")
+             "numerics.sa_clip", "numerics.sharpness", "numerics.sa_ft2", "mesh.normal_spacing")
 """Keys that only the ``rans-sa`` model reads."""
 
 _SETTINGS_KEYS = ("tolerance", "max_iterations", "cfl_start", "restart_cfl", "cfl_max", "linear_solver",

@@ -19,7 +19,9 @@ evolution relaxation (SER, Mulder & van Leer 1985),
 ``CFL_{n+1} = g CFL_n ||R_n|| / ||R_{n+1}||`` (growth ``g = 2`` per full
 step, the factor kept in [0.5, 1000]) capped at ``cfl_max``, so the
 method starts as a robust implicit time march from the free stream and ends
-as Newton's method with quadratic convergence. The step ``omega`` is first
+as Newton's method with quadratic convergence. A transported scalar's
+change (SA's ``rho nuhat``) is clamped cell by cell to ``max_change`` of its
+scale (:func:`_clamp_scalars`). The step ``omega`` is then
 limited so that density and pressure change by at most ``max_change`` (50%)
 in any cell, then halved (and the CFL cut) while the new state has
 non-positive density or pressure or a non-finite residual. A step trimmed to
@@ -29,7 +31,9 @@ and equations; convergence is the drop ``||R|| / ||R(free stream)||`` below
 the tolerance (default 1e-10).
 
 Mesh sequencing: from the free stream, the flow is first solved on coarser
-grids (every other node) to ``coarse_tolerance`` and prolonged, which on the
+grids (every other node) to ``coarse_tolerance`` and prolonged (a coarse level
+that fails hands on its lowest-residual iterate if that reached
+``coarse_fallback``, else the free stream), which on the
 344 x 64 cell transonic NACA 0012 leaves 7 Newton iterations on the fine grid
 instead of 43 (``scripts/bench_solver.py``).
 
@@ -85,6 +89,7 @@ class SolverSettings:
     linear_tolerance: float = NumericsConfig.linear_tolerance
     max_change: float = NumericsConfig.max_change
     cfl_growth: float = 2.0
+    coarse_fallback: float = 1e-2  # a failed coarse level at this residual drop still gives a better start
     ordering: str = NumericsConfig.ordering
     lu_reuse: bool = NumericsConfig.lu_reuse
     mesh_levels: int = NumericsConfig.mesh_levels
@@ -248,17 +253,27 @@ def _physical(U, gamma):
     return bool(np.all(np.isfinite(p)) and np.all(rho > 0) and np.all(p > 0))
 
 
+def _clamp_scalars(U, dU, max_change):
+    """``dU`` with the change of each transported scalar ``rho q`` (``nuhat``) clamped, cell by cell, to
+    ``max_change`` times ``max(|rho q|, rho q_inf)`` (the free-stream value floors the scale where it
+    vanishes, at walls). Local, unlike the density and pressure limit of :func:`_step_limit`: one cell
+    whose ``nu_tilde`` the linearisation overshoots (a coarse stagnation region) does not shorten the
+    whole step and stall the CFL; near convergence no cell is clamped and the step is Newton's."""
+    if U.shape[-1] <= MEAN_FLOW:
+        return dU
+    scale = max_change * np.maximum(np.abs(U[..., MEAN_FLOW:]), U[..., RHO:RHO + 1] * NUHAT_FARFIELD)
+    out = np.array(dU, copy=True)
+    out[..., MEAN_FLOW:] = np.clip(dU[..., MEAN_FLOW:], -scale, scale)
+    return out
+
+
 def _step_limit(U, dU, gamma, max_change):
     """The largest ``omega <= 1`` with relative changes of density and pressure at most ``max_change`` in
-    every cell; a transported scalar ``rho q`` (``nuhat``) changes by at most ``max_change`` times
-    ``max(|rho q|, rho q_inf)`` (its free-stream value floors the scale where it vanishes, at walls)."""
+    every cell."""
     rho0, p0 = _rho_p(U, gamma)
     rho1, p1 = _rho_p(U + dU, gamma)
     with np.errstate(all="ignore"):
         rel = max(np.max(np.abs(rho1 - rho0) / rho0), np.max(np.abs(p1 - p0) / p0))
-        if U.shape[-1] > MEAN_FLOW:
-            scale = np.maximum(np.abs(U[..., MEAN_FLOW:]), U[..., RHO:RHO + 1] * NUHAT_FARFIELD)
-            rel = max(rel, np.max(np.abs(dU[..., MEAN_FLOW:]) / scale))
     if not np.isfinite(rel):
         return 0.0
     return 1.0 if rel <= max_change else float(max_change / rel)
@@ -313,12 +328,15 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
         tol = settings.tolerance if level == 0 else max(settings.tolerance, settings.coarse_tolerance)
         out = _newton_ptc(grids[level], flow, numerics, settings, U_start, cfl0, tol, level, t0, history, callback)
         if level == 0:
-            U, converged, r_drop, message, coefs = out
+            U, converged, r_drop, message, coefs, _ = out
             break
-        U_c, ok, _, message, _ = out
-        if ok:
-            U_start = prolong_cells(U_c)
+        U_c, ok, _, message, _, (U_best, best_drop) = out
+        if ok or best_drop <= settings.coarse_fallback:
+            U_start = prolong_cells(U_c if ok else U_best)
             cfl0 = settings.cfl_start * settings.warm_cfl_factor
+            if not ok:
+                notes.append(f"level {level} ({grids[level].ni} x {grids[level].nj}): {message}; the next level "
+                             f"starts from its best iterate (residual drop {best_drop:.2e})")
         else:
             U_start, cfl0 = None, settings.cfl_start
             notes.append(f"level {level} ({grids[level].ni} x {grids[level].nj}): {message}; "
@@ -357,7 +375,8 @@ def _asymmetry(grid: CGrid, flow: FlowConditions) -> str:
 
 def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, history, callback):
     """Newton-PTC on one grid (module docstring). Appends to ``history``; returns
-    ``(U, converged, residual_drop, message, coefficients)``."""
+    ``(U, converged, residual_drop, message, coefficients, (U_best, best_drop))``, the last with the iterate of
+    lowest residual."""
     gamma = flow.gamma
     res = make_residual(numerics)
     assemble = jacobian_assembler(grid.ni, grid.nj, grid.n_cut, numerics)
@@ -386,6 +405,7 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
         return c
 
     coefs = record(0, 0.0, 0.0, 0.0)
+    best = (U, r / r_ref)
     message = f"not converged in {settings.max_iterations} iterations"
     converged = r / r_ref <= tolerance
     it = 0
@@ -414,6 +434,7 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
             except RuntimeError:
                 cfl = max(cfl * 0.1, 1e-3)
                 continue
+            dU = _clamp_scalars(U, dU, settings.max_change)
             omega = _step_limit(U, dU, gamma, settings.max_change) if np.all(np.isfinite(dU)) else 0.0
             while omega > 1e-3:
                 U_try = project(U + omega * dU)
@@ -440,6 +461,8 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
         else:
             cfl = min(settings.cfl_max, cfl * min(max(settings.cfl_growth * ratio, 0.5), 1e3))
         r = r_new
+        if r / r_ref < best[1]:
+            best = (U, r / r_ref)
         coefs = record(it, omega, tj, tl)
         converged = r / r_ref <= tolerance
         if not np.isfinite(r):
@@ -447,7 +470,7 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
             break
     if converged:
         message = f"converged in {it} iterations (residual drop {r / r_ref:.2e})"
-    return U, converged, r / r_ref, message, coefs
+    return U, converged, r / r_ref, message, coefs, best
 
 
 def final_jacobian(U, grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(),

@@ -120,10 +120,9 @@ def _plot_cf(curves, path):
     print(f"wrote {path}")
 
 
-GRIDS = {"225": (128, 48, 64), "225n96": (128, 48, 96), "449": (256, 96, 128)}
-"""Grid classes: cells on the airfoil, per wake branch, normal to the wall. "225" is TMR's 225x65 size;
-"225n96" the case's default (the same surface, 96 normal cells: 64 leave the outer flow under-resolved
-beside a boundary layer grown at 1.15, docs/rans.md); "449" twice "225" each way."""
+GRIDS = {"225": (128, 48, 64), "449": (256, 96, 128)}
+"""Grid classes: cells on the airfoil, per wake branch, normal to the wall. "225" is TMR's 225x65 size (the
+case's default, with its geometric wall-normal spacing); "449" twice "225" each way."""
 
 
 def naca0012(args) -> dict:
