@@ -111,6 +111,7 @@ class NumericsConfig:
     max_change: float = _key(0.5, "largest relative change of density or pressure in one Newton step", gt=0.0)
     sa_clip: str = _key("softplus", "treatment of non-positive nu_tilde in Spalart-Allmaras: 'softplus' (smooth surrogates of every kink), 'hard' (max/min clips), 'neg' (SA-neg, Allmaras, Johnson & Spalart 2012) (rans-sa only)", choices=("softplus", "hard", "neg"))
     sharpness: float = _key(50.0, "sharpness of the softplus clip chi+ = softplus(chi, sharpness), units 1/chi (rans-sa, sa_clip = 'softplus' only)", gt=0.0)
+    nu_tilde_convection: str = _key("first-order", "convection of nu_tilde: 'first-order' upwind (CFL3D's for the NASA TMR cases; keeps nu_tilde positive) or 'muscl' (the mean flow's reconstruction, as FUN3D ran them; nu_tilde can undershoot below 0, where sa_clip acts) (rans-sa only)", choices=("first-order", "muscl"))
     sa_ft2: bool = _key(True, "keep the SA laminar-suppression term ft2 (NASA TMR 'SA'); false: 'SA-noft2' (rans-sa only)")
 
 

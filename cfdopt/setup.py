@@ -19,7 +19,8 @@ from cfdopt.flow.state import FlowConditions
 from cfdopt.solver import SolverSettings
 
 RANS_ONLY = ("flow.reynolds", "flow.temperature", "flow.prandtl", "flow.prandtl_turbulent",
-             "numerics.sa_clip", "numerics.sharpness", "numerics.sa_ft2", "mesh.normal_spacing")
+             "numerics.sa_clip", "numerics.sharpness", "numerics.sa_ft2", "mesh.normal_spacing",
+             "numerics.nu_tilde_convection")
 """Keys that only the ``rans-sa`` model reads."""
 
 _SETTINGS_KEYS = ("tolerance", "max_iterations", "cfl_start", "restart_cfl", "cfl_max", "linear_solver",
@@ -64,7 +65,8 @@ def flow_setup(cfg) -> FlowSetup:
     kappa = MUSCL_KAPPA[model.equations] if n.muscl_kappa is None else n.muscl_kappa
     numerics = Numerics(order=1 if n.reconstruction == "first-order" else 2, limiter=n.limiter,
                         limiter_eps=n.limiter_eps, muscl_kappa=kappa, entropy_fix=n.entropy_fix, entropy_fix_linear=linear_fix,
-                        farfield_width=n.farfield_width, point_vortex=n.point_vortex, flux=n.flux, model=model)
+                        farfield_width=n.farfield_width, point_vortex=n.point_vortex, flux=n.flux, model=model,
+                        scalar_order=2 if n.nu_tilde_convection == "muscl" else 1)
     settings = SolverSettings(**{k: getattr(n, k) for k in _SETTINGS_KEYS})
     flow = FlowConditions(mach=float(cfg.flow.mach), alpha=float(cfg.flow.alpha), gamma=float(cfg.flow.gamma))
     return FlowSetup(numerics, settings, flow)

@@ -56,13 +56,19 @@ def write_history(history, path: Path) -> None:
 
 
 def wall_report(U, grid, flow, model: FlowModel) -> dict:
-    """``{"y_plus_max", "y_plus_mean"}`` of the first wall cells (empty for an inviscid model)."""
+    """``{"y_plus_max", "y_plus_mean"}`` of the first wall cells and where the SA clip acts
+    (``"chi_min", "share_nonpositive", "share_transition"``, :func:`cfdopt.flow.sa.clip_activity`);
+    empty for an inviscid model."""
     if not model.viscous:
         return {}
-    from cfdopt.flow.rans import y_plus
+    from cfdopt.flow.rans import transport, y_plus
+    from cfdopt.flow.sa import clip_activity
+    from cfdopt.flow.state import primitive
 
     yp = np.asarray(y_plus(jnp.asarray(U), grid, flow, model))
-    return dict(y_plus_max=float(yp.max()), y_plus_mean=float(yp.mean()))
+    _, _, nu, nu_tilde = transport(primitive(jnp.asarray(U), flow.gamma), flow, model)
+    return dict(y_plus_max=float(yp.max()), y_plus_mean=float(yp.mean()),
+                **clip_activity(np.asarray(nu_tilde / nu), model.sa))
 
 
 def cell_fields(U, flow, model: FlowModel) -> dict:

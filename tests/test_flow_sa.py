@@ -419,3 +419,16 @@ def test_options_defaults_and_hashable():
     opts = sa.SAOptions()
     assert (opts.clip, opts.sharpness, opts.ft2) == ("softplus", 50.0, True)
     assert hash(opts) == hash(sa.SAOptions()) and opts.ct3 == CT3 and sa.SAOptions(ft2=False).ct3 == 0.0
+
+
+def test_clip_activity_by_hand():
+    """Shares of cells at or below 0 and within the softplus transition |chi| < 4.97/s (0.0994 at s = 50)."""
+    opts = sa.SAOptions(clip="hard", sharpness=50.0)
+    chi = np.array([-1.0, 0.0, 0.05, 0.0990, 0.0998, 3.0, 100.0, 250.0])
+    out = sa.clip_activity(chi, opts)
+    assert out == dict(chi_min=-1.0, share_nonpositive=2 / 8, share_transition=3 / 8)
+    # the edge of the band: the softplus gap there is 1 % of its bound log(2)/s
+    width = -math.log(2.0**sa.TRANSITION_SHARE - 1.0) / 50.0
+    assert width == pytest.approx(0.0994, abs=1e-4)
+    gap = ref_softplus(width, 50.0) - width
+    assert gap == pytest.approx(sa.TRANSITION_SHARE * math.log(2.0) / 50.0, rel=1e-9)

@@ -350,3 +350,23 @@ def test_derivatives_match_finite_differences():
     np.testing.assert_array_equal(cotangents[0][[0, 0, -1, -1], [0, -1, 0, -1]], 0.0)
     lhs = sum(float(jnp.vdot(c, d)) for c, d in zip(cotangents, dirs))
     np.testing.assert_allclose(lhs, float(jnp.vdot(ct, jvp)), rtol=1e-12)
+
+
+def test_nu_tilde_convection_orders():
+    """The scalar upwind flux: first order takes the upwind cell value, MUSCL (scalar_order 2) the exact face
+    value of a linear field (the van Albada slope of equal jumps is the jump itself), on either flow direction."""
+    from cfdopt.flow.residual import Numerics, _scalar_flux
+
+    q = (2.0 + 0.5 * jnp.arange(10.0))[:, None, None] * jnp.ones((10, 3, 1))  # 6 cells + 2 ghosts each side
+    normal = jnp.stack([jnp.ones((7, 3)), jnp.zeros((7, 3))], axis=-1)
+    exact = (2.0 + 0.5 * (jnp.arange(7.0) + 1.5))[:, None, None]  # faces between padded cells 1..8
+    for m in (1.0, -1.0):
+        f_mass = m * jnp.ones((7, 3))
+        first = _scalar_flux(f_mass, q, 0, normal, 1e-6, order=1)
+        muscl = _scalar_flux(f_mass, q, 0, normal, 1e-6, order=2, limiter="van-albada", eps=0.03, kappa=1 / 3)
+        upwind = q[1:8] if m > 0 else q[2:9]
+        np.testing.assert_allclose(first, m * upwind, rtol=1e-6)  # |m|_w differs from |m| by 1e-12 here
+        np.testing.assert_allclose(muscl, m * exact * jnp.ones((7, 3, 1)), rtol=1e-12)
+    assert Numerics().scalar_order == 1
+    with pytest.raises(ValueError, match="scalar_order"):
+        Numerics(scalar_order=3)

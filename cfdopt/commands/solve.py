@@ -71,6 +71,9 @@ def run(args, cfg) -> int:
             print(f"pressure / viscous parts: CL {c['cl_p']:.6f} / {c['cl_v']:.6f}  CD {c['cd_p']:.6f} / "
                   f"{c['cd_v']:.6f}  CM {c['cm_p']:.6f} / {c['cm_v']:.6f}")
             print(f"first-cell y+: max {summary['y_plus_max']:.3g}, mean {summary['y_plus_mean']:.3g}")
+            print(f"SA clip ({model.sa.clip}): min chi {summary['chi_min']:.3g}; chi <= 0 in "
+                  f"{100 * summary['share_nonpositive']:.2f}% of cells, softplus transition in "
+                  f"{100 * summary['share_transition']:.2f}%")
     if model.viscous and result.converged and summary["y_plus_max"] > Y_PLUS_WARNING:
         print(f"cfdopt solve: warning: first-cell y+ up to {summary['y_plus_max']:.3g} (> {Y_PLUS_WARNING:g}): "
               "refine [mesh] wall_spacing", file=sys.stderr)

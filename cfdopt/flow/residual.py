@@ -11,9 +11,11 @@ that declares the cells it reads (its :class:`Stencil`):
   ``(i, j)`` through its ``+`` faces), ``q_L, q_R`` MUSCL reconstructions of
   the primitive variables with the ghost layers of
   :mod:`cfdopt.flow.boundary`. Transported scalars (``nuhat``) are
-  convected first-order upwind by the Roe mass flux ``m``:
+  convected upwind by the Roe mass flux ``m``:
   ``m (q_L + q_R) / 2 - |m|_w (q_R - q_L) / 2`` with cell values ``q_L, q_R``
-  and ``|m|_w = smooth_abs(m, linear_fix |S|)`` (units ``rho_inf a_inf``
+  (``scalar_order = 1``, what CFL3D ran for the TMR cases) or their MUSCL
+  reconstructions with the mean flow's limiter (``scalar_order = 2``, as
+  FUN3D ran them; it does not keep ``nuhat`` positive), and ``|m|_w = smooth_abs(m, linear_fix |S|)`` (units ``rho_inf a_inf``
   times the face length), the smooth form of the upwind switch, as wide as
   the Roe flux's smoothing of the contact wave that carries the scalar;
 - viscous and Spalart-Allmaras (``rans-sa``): :mod:`cfdopt.flow.rans`.
@@ -69,6 +71,8 @@ class Numerics:
         point_vortex: add the point-vortex correction to the far-field state.
         flux: convective flux scheme, a key of :data:`CONVECTIVE_FLUXES`.
         model: the governing equations (:class:`cfdopt.flow.model.FlowModel`).
+        scalar_order: convection of the transported scalars (``nuhat``): 1 (first-order
+            upwind) or 2 (MUSCL, as the mean flow).
     """
 
     order: int = 2
@@ -81,12 +85,14 @@ class Numerics:
     point_vortex: bool = NumericsConfig.point_vortex
     flux: str = NumericsConfig.flux
     model: FlowModel = field(default=EULER_MODEL)
+    scalar_order: int = 1
 
     def __post_init__(self):
         if not -1.0 <= self.muscl_kappa < 1.0:
             raise ValueError(f"Numerics.muscl_kappa must be in [-1, 1), got {self.muscl_kappa!r}")
-        if self.order not in (1, 2):
-            raise ValueError(f"Numerics.order must be 1 or 2, got {self.order!r}")
+        if self.order not in (1, 2) or self.scalar_order not in (1, 2):
+            raise ValueError(f"Numerics.order and scalar_order must be 1 or 2, got {self.order!r}, "
+                             f"{self.scalar_order!r}")
         if self.limiter not in LIMITERS:
             raise ValueError(f"Numerics.limiter must be one of {', '.join(LIMITERS)}, got {self.limiter!r}")
         if self.flux not in CONVECTIVE_FLUXES:
@@ -109,7 +115,7 @@ class Numerics:
     @property
     def stencil(self) -> Stencil:
         """The union of the stencils of the residual's terms (the Jacobian's sparsity)."""
-        s = convective_stencil(self.order)
+        s = convective_stencil(max(self.order, self.scalar_order) if self.model.viscous else self.order)
         if self.model.viscous:
             from cfdopt.flow.rans import RANS_STENCIL
 
@@ -140,11 +146,10 @@ def padded_states(W, grid, m, flow: FlowConditions, numerics: Numerics, cl):
     return wi, wj
 
 
-def _scalar_flux(f_mass, q, axis: int, normal, width: float):
-    """First-order upwind flux ``m (q_L + q_R)/2 - |m|_w (q_R - q_L)/2`` of scalars ``q`` padded along ``axis``."""
-    n = q.shape[axis] - 4
-    ql = jax.lax.slice_in_dim(q, 1, n + 2, axis=axis)
-    qr = jax.lax.slice_in_dim(q, 2, n + 3, axis=axis)
+def _scalar_flux(f_mass, q, axis: int, normal, width: float, **reconstruction):
+    """Upwind flux ``m (q_L + q_R)/2 - |m|_w (q_R - q_L)/2`` of scalars ``q`` padded along ``axis``, with
+    ``q_L, q_R`` from :func:`cfdopt.flow.muscl.reconstruct` (``order`` 1: the cell values)."""
+    ql, qr = reconstruct(q, axis, **reconstruction)
     m = f_mass[..., None]
     m_abs = smooth_abs(f_mass, width * jnp.hypot(normal[..., 0], normal[..., 1]))[..., None]
     return 0.5 * m * (ql + qr) - 0.5 * m_abs * (qr - ql)
@@ -161,8 +166,9 @@ def _convective_fluxes(wi, wj, m, flow: FlowConditions, numerics: Numerics):
     fi = flux(*reconstruct(wi[..., :MEAN_FLOW], 0, **kw), m.si, g, *fix)
     fj = flux(*reconstruct(wj[..., :MEAN_FLOW], 1, **kw), m.sj, g, *fix)
     if wi.shape[-1] > MEAN_FLOW:
-        fi = jnp.concatenate([fi, _scalar_flux(fi[..., RHO], wi[..., MEAN_FLOW:], 0, m.si, numerics.linear_fix)], -1)
-        fj = jnp.concatenate([fj, _scalar_flux(fj[..., RHO], wj[..., MEAN_FLOW:], 1, m.sj, numerics.linear_fix)], -1)
+        kw = dict(kw, order=numerics.scalar_order)
+        fi = jnp.concatenate([fi, _scalar_flux(fi[..., RHO], wi[..., MEAN_FLOW:], 0, m.si, numerics.linear_fix, **kw)], -1)
+        fj = jnp.concatenate([fj, _scalar_flux(fj[..., RHO], wj[..., MEAN_FLOW:], 1, m.sj, numerics.linear_fix, **kw)], -1)
     return fi, fj
 
 

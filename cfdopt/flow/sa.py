@@ -83,7 +83,7 @@ from cfdopt.smooth import smooth_abs, smooth_min, softplus
 
 __all__ = [
     "CLIP_MODES", "OMEGA_WIDTH", "R_MAX", "R_SHARPNESS", "SA_CONSTANTS", "S_FLOOR", "SAConstants", "SAOptions",
-    "chi_plus", "diffusivity", "eddy_viscosity", "fn", "ft2", "fv1", "fv2", "fw", "r_ratio", "s_tilde",
+    "TRANSITION_SHARE", "chi_plus", "clip_activity", "diffusivity", "eddy_viscosity", "fn", "ft2", "fv1", "fv2", "fw", "r_ratio", "s_tilde",
     "sa_source", "vorticity_magnitude",
 ]
 
@@ -296,3 +296,22 @@ def diffusivity(nu_tilde, nu, opts: SAOptions):
     if opts.clip == "neg":
         return nu + nu_tilde * fn(jnp.minimum(nu_tilde / nu, 0.0))
     return nu * (1.0 + chi_plus(nu_tilde, nu, opts))
+
+
+TRANSITION_SHARE = 0.01
+"""A cell is in the softplus transition where ``softplus(chi, s) - max(chi, 0)`` exceeds this share of
+its largest value ``log(2)/s``: ``|chi| < -log(2^0.01 - 1)/s = 4.97/s`` (0.099 at s = 50)."""
+
+
+def clip_activity(chi, opts: SAOptions) -> dict:
+    """Where the eddy-viscosity clip acts: ``{"chi_min", "share_nonpositive", "share_transition"}``.
+
+    ``share_nonpositive``: share of cells with ``chi <= 0`` (where the hard clip and SA-neg's branch act);
+    ``share_transition``: share with ``|chi| < -log(2^TRANSITION_SHARE - 1) / opts.sharpness`` (where the
+    softplus surrogate differs from ``max(chi, 0)`` by more than ``TRANSITION_SHARE`` of its bound; for
+    ``"hard"``/``"neg"`` the band the softplus at this sharpness would smooth). Plain NumPy, for reports.
+    """
+    chi = np.asarray(chi, dtype=float)
+    width = -math.log(2.0**TRANSITION_SHARE - 1.0) / opts.sharpness
+    return dict(chi_min=float(chi.min()), share_nonpositive=float(np.mean(chi <= 0.0)),
+                share_transition=float(np.mean(np.abs(chi) < width)))
