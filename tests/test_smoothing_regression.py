@@ -1,0 +1,147 @@
+"""Smoothed versus clipped SA (issue 8): pinned values per ``sa_clip``, the softplus bias against the hard clip
+as the sharpness grows, and where the clip acts on the case.
+
+The case is tests/test_rans.py's (48 x 16 cells, M 0.3, alpha 2 deg, Re 1e5, first cell 1e-4 chord), solved
+to a 1e-12 residual drop for softplus (sharpness 50, the default, and 10), hard and SA-neg. At convergence
+``nu_tilde`` is positive everywhere (min chi 0.032, in the first wall cells), so the hard clip's
+``max(chi, 0)`` is inactive and the choices differ only through the softplus transition of the wall cells
+(4.2 % of the cells at sharpness 50). A case on which the hard clip is active at convergence has not been
+found yet (docs/rans.md); these tests pin what the choices give here and fail if the case stops
+exercising the softplus transition.
+
+Measured (2026-11-30): CD, CL per choice below; |CD_s - CD_hard| 6.9e-8 at s = 10 and 1.2e-9 at s = 50,
+|CL_s - CL_hard| 3.6e-7 and 2.0e-9.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import cfdopt  # noqa: F401  (float64)
+from cfdopt.adjoint import make_adjoint
+from cfdopt.config import RANS_ENTROPY_FIX_LINEAR
+from cfdopt.flow.forces import force_coefficients
+from cfdopt.flow.model import FlowModel
+from cfdopt.flow.rans import transport
+from cfdopt.flow.residual import Numerics, make_residual
+from cfdopt.flow.sa import clip_activity
+from cfdopt.flow.state import FlowConditions, primitive
+from cfdopt.mesh.deform import deform
+from cfdopt.solver import SolverSettings, final_jacobian, solve_flow
+from flow_testgrids import c_grid
+
+FLOW = FlowConditions(0.3, 2.0)
+SETTINGS = SolverSettings(mesh_levels=1, tolerance=1e-12, max_iterations=60)
+CHOICES = {"softplus": ("softplus", 50.0), "softplus-10": ("softplus", 10.0), "hard": ("hard", 50.0),
+           "neg": ("neg", 50.0)}
+
+# CD, CL, dCD/d(three bumps) at convergence, measured 2026-11-30 (scripts: this file's fixtures)
+PINNED = {
+    "softplus": (0.04637545628007136, 0.1638354578460082,
+                 (0.23416386727540892, -0.05175054653769297, -0.029266345083530067)),
+    "hard": (0.04637545511102389, 0.16383545983747136,
+             (0.2341639314664703, -0.05175050857921405, -0.02926632607331308)),
+    "neg": (0.046375449430349415, 0.1638354830462059,
+            (0.23416384019526396, -0.051750485679601076, -0.02926623442285704)),
+    "softplus-10": (0.04637538605873867, 0.16383509785659675,
+                    (0.2341627999871208, -0.05175202986718762, -0.029267897708280893)),
+}
+
+
+def numerics(name):
+    clip, s = CHOICES[name]
+    return Numerics(model=FlowModel(equations="rans-sa", reynolds=1e5, sa_clip=clip, sharpness=s),
+                    entropy_fix_linear=RANS_ENTROPY_FIX_LINEAR)
+
+
+def bumps(grid, a):
+    """Three Hicks-Henne-like bumps ``a_k sin^3(pi x^(k+1)/2)``, up on the upper surface, down on the lower."""
+    wall = grid.surface
+    x = wall[:, 0]
+    upper = jnp.arange(wall.shape[0]) > wall.shape[0] // 2
+    dy = sum(a[k] * jnp.sin(jnp.pi * x ** (0.5 * (k + 1))) ** 3 for k in range(3))
+    dy = jnp.where(upper, dy, -dy)
+    return deform(grid, wall + jnp.stack([jnp.zeros_like(dy), dy], -1))
+
+
+@pytest.fixture(scope="module")
+def grid():
+    return c_grid(n_airfoil=32, n_wake=8, n_normal=16, farfield=20.0, wall_spacing=1e-4)
+
+
+@pytest.fixture(scope="module")
+def solutions(grid):
+    out = {}
+    for name in CHOICES:
+        num = numerics(name)
+        res = solve_flow(grid, FLOW, num, SETTINGS)
+        assert res.converged, (name, res.message)
+        W = primitive(jnp.asarray(res.U), FLOW.gamma)
+        _, _, nu, nu_tilde = transport(W, FLOW, num.model)
+        out[name] = dict(res=res, activity=clip_activity(np.asarray(nu_tilde / nu), num.model.sa))
+    return out
+
+
+@pytest.fixture(scope="module")
+def gradients(grid, solutions):
+    """dCD/d(bumps) by the adjoint, per choice."""
+    return {name: _cd_gradient(grid, jnp.asarray(solutions[name]["res"].U), numerics(name))
+            for name in ("softplus", "hard", "neg")}
+
+
+def _cd_gradient(grid, U, num):
+    _, fact = final_jacobian(U, grid, FLOW, num)
+    cd = lambda U, g, f: force_coefficients(U, g, f, num.model)["cd"]  # noqa: E731
+    adj = make_adjoint(make_residual(num), cd)(U, grid, FLOW, lambda b: fact.solve(b, trans="T"))
+    _, pull = jax.vjp(lambda a: bumps(grid, a), jnp.zeros(3))
+    return np.asarray(pull(adj.grad_nodes)[0])
+
+
+@pytest.mark.parametrize("name", ["softplus", "hard", "neg"])
+def test_pinned_values_and_quadratic_newton(solutions, gradients, name):
+    """CD, CL and three gradient components per choice, pinned; Newton's tail quadratic for each."""
+    res = solutions[name]["res"]
+    cd, cl, grad = PINNED[name]
+    # the flow is converged to a 1e-12 drop; the coefficients move by about 1e-10 relative with the Newton
+    # path (summation order, lagged-LU reuse): 1e-8 catches any change of the model or the discretisation
+    assert res.coefficients["cd"] == pytest.approx(cd, rel=1e-8), (name, float(res.coefficients["cd"]), cd)
+    assert res.coefficients["cl"] == pytest.approx(cl, rel=1e-8), (name, float(res.coefficients["cl"]), cl)
+    g = gradients[name]
+    # the adjoint of a 1e-12 state: 1e-7 relative to the largest component (measured spread 1e-9)
+    np.testing.assert_allclose(g, grad, atol=1e-7 * max(abs(v) for v in grad), err_msg=name)
+    hist = [h["residual"] for h in res.history]
+    tail = [(a, b) for a, b in zip(hist[:-1], hist[1:]) if a < 1e-3]
+    # as tests/test_rans.py: r_{k+1} <= 1e3 r_k^2 down to the round-off floor 1e-11
+    assert len(tail) >= 2 and all(b <= max(1e3 * a * a, 1e-11) for a, b in tail), (name, hist)
+
+
+def test_case_exercises_the_softplus_transition(solutions):
+    """The comparison is not empty: wall cells sit in the softplus transition (|chi| < 4.97/s) at convergence.
+    chi stays positive, so the hard clip is inactive here (share_nonpositive pinned at 0: a change shows up)."""
+    act = solutions["softplus"]["activity"]
+    assert act["share_transition"] >= 0.03, act  # 32 of 768 cells (4.2 %), the first cell of every wall line
+    assert act["share_nonpositive"] == 0.0 and act["chi_min"] > 0.0, act
+    for name in ("hard", "neg"):
+        assert solutions[name]["activity"]["share_nonpositive"] == 0.0, (name, solutions[name]["activity"])
+
+
+def test_softplus_bias_shrinks_at_least_as_the_bound(solutions):
+    """|J_s - J_hard| for CD and CL falls by at least the factor 5 from s = 10 to s = 50 that the softplus
+    bound log(2)/s predicts (it falls faster, as exp(-s chi) for chi > 0: measured 59 for CD, 183 for CL), and
+    at the default s = 50 it is below the issue's 0.1 % by far (measured 3e-8 and 1e-8 relative)."""
+    hard = solutions["hard"]["res"].coefficients
+    for key in ("cd", "cl"):
+        bias = {n: abs(float(solutions[n]["res"].coefficients[key]) - float(hard[key]))
+                for n in ("softplus-10", "softplus")}
+        assert bias["softplus-10"] > 1e-8, (key, bias)  # measurable at s = 10: the test is not comparing noise
+        assert bias["softplus"] <= bias["softplus-10"] / 5.0, (key, bias)
+        assert bias["softplus"] <= 1e-3 * abs(float(hard[key])), (key, bias)
+
+
+def test_smoothed_and_clipped_gradients_agree_where_the_clip_is_inactive(gradients):
+    """With chi > 0 everywhere the hard clip's derivative is the smooth one's: dCD agree to 1e-6 relative
+    (measured 2.6e-7; the softplus transition of the wall cells is the difference)."""
+    a, b = gradients["softplus"], gradients["hard"]
+    assert np.max(np.abs(a - b)) <= 1e-6 * np.max(np.abs(a)), (a, b)
+    assert np.max(np.abs(gradients["neg"] - b)) <= 1e-6 * np.max(np.abs(a)), (gradients["neg"], b)
