@@ -330,9 +330,10 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
         if level == 0:
             U, converged, r_drop, message, coefs, _ = out
             break
-        U_c, ok, _, message, _, (U_best, best_drop) = out
+        # a converged level's best iterate is its last: every earlier one was above the tolerance
+        _, ok, _, message, _, (U_best, best_drop) = out
         if ok or best_drop <= settings.coarse_fallback:
-            U_start = prolong_cells(U_c if ok else U_best)
+            U_start = prolong_cells(U_best)
             cfl0 = settings.cfl_start * settings.warm_cfl_factor
             if not ok:
                 notes.append(f"level {level} ({grids[level].ni} x {grids[level].nj}): {message}; the next level "

@@ -100,55 +100,44 @@ def main() -> None:
     _figures(rows, hard, Path(args.figures))
 
 
+def _save(fig, ax, path: Path, xlabel: str, ylabel: str, title: str | None = None, which: str = "major") -> None:
+    """Label, grid and legend ``ax``, write ``fig`` to ``path`` and close it."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(True, which=which, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def _figures(rows, hard, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(6, 4))
     for r in rows:
         ax.loglog(STEPS, r["fd_errors"], "o-", label=label(r["clip"], r["s"]))
-    ax.set_xlabel("finite-difference step h (design units, chords)")
-    ax.set_ylabel("|FD - adjoint| / |adjoint|")
-    ax.set_title("dCD/dd_0: central differences against the adjoint")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "smoothing-fd-error.png", dpi=120)
-    plt.close(fig)
+    _save(fig, ax, out / "smoothing-fd-error.png", "finite-difference step h (design units, chords)",
+          "|FD - adjoint| / |adjoint|", "dCD/dd_0: central differences against the adjoint", which="both")
     fig, ax = plt.subplots(figsize=(6, 4))
     for r in rows:
         ax.plot(LINE, 1e4 * np.asarray(r["line"]), "o-", label=label(r["clip"], r["s"]))
-    ax.set_xlabel("design variable d_0 (Hicks-Henne amplitude, chords)")
-    ax.set_ylabel("CD (counts)")
-    ax.set_title("CD along a line through the design space")
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "smoothing-line.png", dpi=120)
-    plt.close(fig)
+    _save(fig, ax, out / "smoothing-line.png", "design variable d_0 (Hicks-Henne amplitude, chords)", "CD (counts)",
+          "CD along a line through the design space")
     soft = [r for r in rows if r["clip"] == "softplus"]
     fig, ax = plt.subplots(figsize=(6, 4))
     s = np.array([r["s"] for r in soft])
     for key in ("cd", "cl"):
         ax.loglog(s, [abs(r[key] - hard[key]) / abs(hard[key]) for r in soft], "o-", label=f"|{key.upper()} bias| / {key.upper()}")
     ax.loglog(s, np.log(2.0) / s, "k--", label="softplus bound log(2)/s (chi units)")
-    ax.set_xlabel("softplus sharpness s (1/chi)")
-    ax.set_ylabel("relative bias against the hard clip")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "smoothing-bias.png", dpi=120)
-    plt.close(fig)
+    _save(fig, ax, out / "smoothing-bias.png", "softplus sharpness s (1/chi)", "relative bias against the hard clip",
+          which="both")
     fig, ax = plt.subplots(figsize=(6, 4))
     for r in rows:
         ax.semilogy(r["history"], ".-", label=label(r["clip"], r["s"]))
-    ax.set_xlabel("Newton iteration")
-    ax.set_ylabel("residual / residual(free stream)")
-    ax.set_title("Newton-PTC from the free stream")
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "smoothing-newton.png", dpi=120)
-    plt.close(fig)
-
+    _save(fig, ax, out / "smoothing-newton.png", "Newton iteration", "residual / residual(free stream)",
+          "Newton-PTC from the free stream")
 
 if __name__ == "__main__":
     main()
