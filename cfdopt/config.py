@@ -80,6 +80,7 @@ class FlowConfig:
     gamma: float = _key(1.4, "ratio of specific heats", gt=1.0, lt=2.0)
     prandtl: float = _key(0.72, "laminar Prandtl number (rans-sa only)", gt=0.0)
     prandtl_turbulent: float = _key(0.9, "turbulent Prandtl number (rans-sa only)", gt=0.0)
+    nu_tilde_farfield: float = _key(3.0, "far-field nu_tilde / nu_inf (NASA TMR: 3, fully turbulent); a low value lets nu_tilde fall toward 0 at the boundary-layer edge and in the wake, where the eddy-viscosity clip acts (rans-sa only)", gt=0.0)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from cfdopt.flow.residual import Numerics
 from cfdopt.flow.state import FlowConditions
 from cfdopt.solver import SolverSettings
 
-RANS_ONLY = ("flow.reynolds", "flow.temperature", "flow.prandtl", "flow.prandtl_turbulent",
+RANS_ONLY = ("flow.reynolds", "flow.temperature", "flow.prandtl", "flow.prandtl_turbulent", "flow.nu_tilde_farfield",
              "numerics.sa_clip", "numerics.sharpness", "numerics.sa_ft2", "mesh.normal_spacing",
              "numerics.nu_tilde_convection")
 """Keys that only the ``rans-sa`` model reads."""
@@ -52,7 +52,7 @@ def flow_model(cfg) -> FlowModel:
     f, n = cfg.flow, cfg.numerics
     return FlowModel(equations=f.model, reynolds=f.reynolds, temperature=f.temperature, prandtl=f.prandtl,
                      prandtl_turbulent=f.prandtl_turbulent, sa_clip=n.sa_clip, sharpness=n.sharpness,
-                     sa_ft2=n.sa_ft2)
+                     sa_ft2=n.sa_ft2, nuhat_farfield=f.nu_tilde_farfield)
 
 
 def flow_setup(cfg) -> FlowSetup:

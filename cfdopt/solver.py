@@ -66,10 +66,10 @@ from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.jacobian import Factorization, SparseJacobian, jacobian_assembler
 from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, MY, RHO
 from cfdopt.flow.linsolve import NewtonLinearSolver, nested_dissection
-from cfdopt.flow.model import NUHAT_FARFIELD, FlowModel
+from cfdopt.flow.model import FlowModel
 from cfdopt.flow.residual import Numerics, make_residual, spectral_radius
 from cfdopt.flow.stencil import convective_stencil
-from cfdopt.flow.state import FlowConditions, uniform_state
+from cfdopt.flow.state import FlowConditions, freestream_scalars, uniform_state
 from cfdopt.jitcache import cached_array, cached_jit
 from cfdopt.mesh.coarsen import can_coarsen, coarsen, prolong_cells
 from cfdopt.mesh.types import CGrid
@@ -253,15 +253,15 @@ def _physical(U, gamma):
     return bool(np.all(np.isfinite(p)) and np.all(rho > 0) and np.all(p > 0))
 
 
-def _clamp_scalars(U, dU, max_change):
+def _clamp_scalars(U, dU, max_change, floor):
     """``dU`` with the change of each transported scalar ``rho q`` (``nuhat``) clamped, cell by cell, to
-    ``max_change`` times ``max(|rho q|, rho q_inf)`` (the free-stream value floors the scale where it
-    vanishes, at walls). Local, unlike the density and pressure limit of :func:`_step_limit`: one cell
+    ``max_change`` times ``max(|rho q|, rho floor)`` (``floor``: the far-field ``q``, which sets the scale where
+    ``q`` vanishes, at walls). Local, unlike the density and pressure limit of :func:`_step_limit`: one cell
     whose ``nu_tilde`` the linearisation overshoots (a coarse stagnation region) does not shorten the
     whole step and stall the CFL; near convergence no cell is clamped and the step is Newton's."""
     if U.shape[-1] <= MEAN_FLOW:
         return dU
-    scale = max_change * np.maximum(np.abs(U[..., MEAN_FLOW:]), U[..., RHO:RHO + 1] * NUHAT_FARFIELD)
+    scale = max_change * np.maximum(np.abs(U[..., MEAN_FLOW:]), U[..., RHO:RHO + 1] * floor)
     out = np.array(dU, copy=True)
     out[..., MEAN_FLOW:] = np.clip(dU[..., MEAN_FLOW:], -scale, scale)
     return out
@@ -384,6 +384,7 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
     spec_fn = _spectral_radius(numerics.model)
     coef_fn = _force_coefficients(numerics.model)
     U_inf = np.asarray(uniform_state(flow, grid.ni, grid.nj, numerics.model))
+    scalar_floor = np.asarray(freestream_scalars(numerics.model))
     r_ref = float(np.linalg.norm(np.asarray(res(U_inf, grid, flow))))
     U = U_inf.copy() if U0 is None else np.asarray(U0, dtype=float).reshape(U_inf.shape)
 
@@ -435,7 +436,7 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
             except RuntimeError:
                 cfl = max(cfl * 0.1, 1e-3)
                 continue
-            dU = _clamp_scalars(U, dU, settings.max_change)
+            dU = _clamp_scalars(U, dU, settings.max_change, scalar_floor)
             omega = _step_limit(U, dU, gamma, settings.max_change) if np.all(np.isfinite(dU)) else 0.0
             while omega > 1e-3:
                 U_try = project(U + omega * dU)

@@ -32,6 +32,17 @@ def test_rans_case_builds_the_rans_model():
     assert unused_keys(cfg) == []
 
 
+def test_far_field_nu_tilde_reaches_the_free_stream_and_the_wall_stays_zero():
+    """``[flow] nu_tilde_farfield`` sets the free-stream and far-field ``nuhat`` (TMR's 3 by default)."""
+    from cfdopt.flow.state import freestream_primitive
+
+    base = flow_setup(load_case(ROOT / "cases" / "sa-clip-study"))
+    low = flow_setup(load_case(ROOT / "cases" / "sa-clip-study", ["flow.nu_tilde_farfield=0.1"]))
+    assert float(freestream_primitive(base.flow, base.model)[-1]) == 3.0
+    assert float(freestream_primitive(low.flow, low.model)[-1]) == 0.1
+    assert low.model.nuhat_farfield == 0.1 and unused_keys(load_case(ROOT / "cases" / "sa-clip-active")) == []
+
+
 def test_every_numerics_key_reaches_the_settings(tmp_path):
     """No key is dropped on the way: each solver key set in the file arrives in SolverSettings."""
     text = ("[numerics]\ntolerance = 1e-9\nmax_iterations = 7\ncfl_start = 3.0\nrestart_cfl = 40.0\n"

@@ -21,9 +21,6 @@ from cfdopt.flow.layout import EULER, RANS_SA, Layout
 
 MODELS = ("euler", "rans-sa")
 
-NUHAT_FARFIELD = 3.0
-"""Far-field ``nu_tilde / nu_inf`` (NASA TMR: 3, giving ``nu_t = 0.210438 nu_inf``)."""
-
 
 @dataclass(frozen=True)
 class FlowModel:
@@ -38,6 +35,7 @@ class FlowModel:
         sa_clip: ``"softplus"``, ``"hard"`` or ``"neg"`` (:mod:`cfdopt.flow.sa`).
         sharpness: softplus sharpness, units 1/chi.
         sa_ft2: standard SA (``True``) or SA-noft2 (``False``).
+        nuhat_farfield: far-field ``nu_tilde / nu_inf`` (NASA TMR: 3, giving ``nu_t = 0.210438 nu_inf``).
     """
 
     equations: str = FlowConfig.model
@@ -48,11 +46,12 @@ class FlowModel:
     sa_clip: str = NumericsConfig.sa_clip
     sharpness: float = NumericsConfig.sharpness
     sa_ft2: bool = NumericsConfig.sa_ft2
+    nuhat_farfield: float = FlowConfig.nu_tilde_farfield
 
     def __post_init__(self):
         if self.equations not in MODELS:
             raise ValueError(f"FlowModel.equations must be one of {', '.join(MODELS)}, got {self.equations!r}")
-        for name in ("reynolds", "temperature", "prandtl", "prandtl_turbulent", "sharpness"):
+        for name in ("reynolds", "temperature", "prandtl", "prandtl_turbulent", "sharpness", "nuhat_farfield"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"FlowModel.{name} must be > 0, got {getattr(self, name)!r}")
 

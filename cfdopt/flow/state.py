@@ -28,7 +28,7 @@ import jax
 import jax.numpy as jnp
 
 from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, MY, RHO
-from cfdopt.flow.model import EULER_MODEL, NUHAT_FARFIELD, FlowModel
+from cfdopt.flow.model import EULER_MODEL, FlowModel
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ jax.tree_util.register_dataclass(FlowConditions, data_fields=["mach", "alpha"], 
 
 def freestream_scalars(model: FlowModel = EULER_MODEL) -> tuple[float, ...]:
     """Free-stream values of the model's transported scalars (primitive, beyond the mean flow)."""
-    return (NUHAT_FARFIELD,) if model.viscous else ()
+    return (model.nuhat_farfield,) if model.viscous else ()
 
 
 def with_scalars(W_mean: jax.Array, model: FlowModel = EULER_MODEL) -> jax.Array:
