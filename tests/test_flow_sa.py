@@ -325,6 +325,31 @@ def test_sa_neg_source_is_c1_at_zero(ft2):
         np.testing.assert_allclose(dq(nt, nu, w, d, opts), slope, rtol=1e-4)
 
 
+@pytest.mark.parametrize("ft2", [True, False])
+def test_hard_clip_kinks_the_nu_tilde_equation_but_not_the_eddy_viscosity(ft2):
+    """At nu_tilde = 0 the hard clip leaves Q and D continuous with a jump in slope (Q: 0 on the left,
+    cb1 (1 - ct3) Omega on the right; D: 0 and 1), softplus and SA-neg do not; mu_t is C3 in every mode,
+    since ``mu_t = rho nu chi fv1(chi) ~ rho nt^4 / (nu^3 cv1^3)``: the mean flow, hence CD and CL, does
+    not see the kink (docs/smoothing.md)."""
+    nu, w, d, rho, eps = 1e-5, 50.0, 1e-3, 1.0, 1e-12
+    slope = CB1 * (1.0 - (CT3 if ft2 else 0.0)) * w
+    hard, soft = sa.SAOptions(clip="hard", ft2=ft2), sa.SAOptions(clip="softplus", ft2=ft2)
+    dq = lambda nt, o: float(jax.grad(sa.sa_source)(nt, nu, w, d, o))  # noqa: E731
+    dd = lambda nt, o: float(jax.grad(sa.diffusivity)(nt, nu, o))  # noqa: E731
+    # one-sided slopes at +-1e-12 are the limits to O(eps / d^2 cw1 / slope) = 3e-6 (test_sa_neg_source_is_c1_at_zero)
+    assert dq(-eps, hard) == 0.0 and dq(eps, hard) == pytest.approx(slope, rel=1e-4)
+    assert dd(-eps, hard) == 0.0 and dd(eps, hard) == pytest.approx(1.0, rel=1e-9)
+    # softplus: one slope through 0 (across 2 eps its curvature s / (4 nu^2) moves dchi+/dnt by 5e-6 relative)
+    for f in (dq, dd):
+        assert f(-eps, soft) == pytest.approx(f(eps, soft), rel=1e-4, abs=1e-12)
+    mu_t = lambda nt, o: sa.eddy_viscosity(rho, nt, nu, o)  # noqa: E731
+    d3 = jax.grad(jax.grad(jax.grad(mu_t)))
+    for o in (hard, sa.SAOptions(clip="neg", ft2=ft2)):
+        # third derivative 24 rho nt / (nu^3 cv1^3) on the right (to O(chi^3) relative), 0 on the left
+        assert float(d3(-eps, o)) == 0.0
+        assert float(d3(eps, o)) == pytest.approx(24.0 * rho * eps / (nu**3 * CV1**3), rel=1e-6)
+
+
 @pytest.mark.parametrize(
     "point",
     [

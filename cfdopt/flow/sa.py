@@ -303,6 +303,12 @@ TRANSITION_SHARE = 0.01
 its largest value ``log(2)/s``: ``|chi| < -log(2^0.01 - 1)/s = 4.97/s`` (0.099 at s = 50)."""
 
 
+def transition_width(opts: SAOptions) -> float:
+    """Half-width in chi of the softplus transition: ``softplus(chi, s) - max(chi, 0)`` exceeds
+    ``TRANSITION_SHARE`` of its bound ``log(2)/s`` exactly where ``|chi|`` is below this."""
+    return -math.log(2.0**TRANSITION_SHARE - 1.0) / opts.sharpness
+
+
 def clip_activity(chi, opts: SAOptions) -> dict:
     """Where the eddy-viscosity clip acts: ``{"chi_min", "share_nonpositive", "share_transition"}``.
 
@@ -312,6 +318,6 @@ def clip_activity(chi, opts: SAOptions) -> dict:
     ``"hard"``/``"neg"`` the band the softplus at this sharpness would smooth). Plain NumPy, for reports.
     """
     chi = np.asarray(chi, dtype=float)
-    width = -math.log(2.0**TRANSITION_SHARE - 1.0) / opts.sharpness
+    width = transition_width(opts)
     return dict(chi_min=float(chi.min()), share_nonpositive=float(np.mean(chi <= 0.0)),
                 share_transition=float(np.mean(np.abs(chi) < width)))
