@@ -23,8 +23,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from cfdopt.cli import enable_compilation_cache
-from cfdopt.commands.optimize import free_stream_check
 from cfdopt.config import load_case
+from cfdopt.optimize_run import free_stream_check
 from cfdopt.problem import AeroProblem
 
 

@@ -1,0 +1,173 @@
+"""Run a case's optimization into a results folder and write its summary, designs and figures.
+
+Library code behind ``cfdopt optimize`` and ``cfdopt plot``: :func:`optimize_case` runs
+:func:`cfdopt.optimize.run_optimization` on a case (resuming from a checkpoint on request), solves the
+final design once more and writes, into the results folder ``out``:
+
+- ``checkpoint.npz``, ``history.csv``, ``events.log``, ``designs/NNNN/`` as the run goes
+  (:class:`cfdopt.checkpoint.ResultsWriter`);
+- ``designs/final/``: the final design (``airfoil.dat``, ``summary.json``) and its flow outputs
+  (:func:`cfdopt.solution.write_outputs`), whose ``solution.vtu`` is copied to ``out/solution.vtu``;
+- ``summary.json``: baseline and final coefficients, constraints, reductions, counts and times, and with
+  warm starts the final design solved again from the free stream (:func:`free_stream_check`);
+- ``convergence.png``, ``shape.png``, ``cp.png`` (:func:`draw_figures`, which ``cfdopt plot`` calls alone
+  to redraw them from ``history.csv`` and ``designs/`` without solving).
+
+Nothing is printed: progress rows and events go to the caller's callbacks.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=None, exaggerate: float = 1.0,
+                  problem=None) -> dict:
+    """Run the case's optimization into ``out``; returns the summary written to ``out/summary.json``.
+
+    Args:
+        cfg: the case (:func:`cfdopt.config.load_case`).
+        out: results folder (exists).
+        resume: replay ``out/checkpoint.npz`` and continue.
+        progress: called with each iteration's history row.
+        on_event: called with a dict for each failed (backed-off) evaluation.
+        exaggerate: thickness exaggeration of ``shape.png``.
+        problem: an :class:`cfdopt.problem.AeroProblem` of ``cfg`` to reuse (its compiled
+            functions); default a new one.
+    """
+    from cfdopt.checkpoint import CHECKPOINT, Checkpoint, ResultsWriter, fingerprint
+    from cfdopt.optimize import build_constraints, run_optimization, violation
+    from cfdopt.problem import AeroProblem
+
+    t0 = time.perf_counter()
+    out = Path(out)
+    problem = AeroProblem(cfg) if problem is None else problem
+    ckpt = Checkpoint(out / CHECKPOINT, fingerprint(cfg))
+    cached, warm = ckpt.load() if resume else ([], None)
+    # a run starts from the free stream, a resumed one from the flows the interrupted run would have used
+    # next: the sequence of solves, hence the final design, is then the same bit for bit
+    problem.warm_state = None
+    constraints = build_constraints(cfg.optimize, problem.space)
+    writer = ResultsWriter(out, problem.space, constraints.names, fresh=not resume)
+    if not resume:
+        ckpt.points = []
+
+    def on_point(point, warm_record):
+        ckpt.save(point, warm_record)
+
+    def event(e):
+        writer.event(e)
+        if on_event is not None:
+            on_event(e)
+
+    initial = None
+    if cfg.optimize.initial_design is not None:
+        initial = problem.space.read(Path(cfg.case_dir) / cfg.optimize.initial_design)
+    result = run_optimization(problem, cfg.optimize, cached=cached, warm=warm, on_point=on_point, on_event=event,
+                              on_iteration=writer.iteration, progress=progress, initial=initial)
+    final, base = result.final, result.baseline
+    if result.final_state is not None:
+        problem.warm_state = result.final_state  # the flow the optimizer measured, not the last trial's
+    ev = problem.evaluate(final.design, warm_start=cfg.optimize.warm_start)
+    summary = dict(
+        case=str(cfg.case_dir), objective=cfg.optimize.objective, method=result.method, message=result.message,
+        success=result.success, iterations=result.iterations, evaluations=result.evaluations,
+        restarts=result.restarts, final_evaluation=final.index,
+        failed_evaluations=result.failed, replayed_evaluations=len(cached),
+        baseline=dict(cl=base.coefficients["cl"], cd=base.coefficients["cd"], cm=base.coefficients["cm"],
+                      objective=base.objective, alpha=base.alpha,
+                      constraints=dict(zip(constraints.names, base.cons.tolist()))),
+        final=dict(cl=final.coefficients["cl"], cd=final.coefficients["cd"], cm=final.coefficients["cm"],
+                   objective=final.objective, alpha=final.alpha, violation=violation(final, constraints),
+                   constraints=dict(zip(constraints.names, final.cons.tolist())),
+                   design=dict(zip(problem.space.names, final.design.tolist()))),
+        cd_reduction_percent=100.0 * (1.0 - final.coefficients["cd"] / base.coefficients["cd"]),
+        objective_reduction_percent=100.0 * (1.0 - final.objective / base.objective) if base.objective else None,
+        flow_time_s=float(sum(r["flow_s"] for r in result.history)),
+        adjoint_time_s=float(sum(r["adjoint_s"] for r in result.history)),
+        mesh=[problem.grid0.ni, problem.grid0.nj], mach=cfg.flow.mach,
+    )
+    if cfg.optimize.warm_start:
+        summary["final_free_stream"] = free_stream_check(problem, final, base)
+        if not summary["final_free_stream"]["same_solution"]:
+            event(dict(evaluation=final.index, free_stream=summary["final_free_stream"]))
+    _write_final(out, problem, final, ev, writer, summary)
+    summary["wall_time_s"] = time.perf_counter() - t0
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    draw_figures(out, cfg.optimize.objective, exaggerate)
+    return summary
+
+
+def free_stream_check(problem, final, base, rtol: float = 1e-4) -> dict:
+    """Solve the final design again from the free stream (mesh sequencing) and compare.
+
+    Each optimizer evaluation started from the previous design's flow. Transonic flows can have more
+    than one steady solution (Jameson 1991, AIAA 91-1625; at the ADODG case 1 optimum of 192 x 48 cells
+    one shock at 93-96% chord, or from the free stream two shocks, at 87-89% and 95%), and the warm start
+    picks the one nearest the path the optimizer took. Both states solve the same discrete equations to
+    the tolerance, so their coefficients agree to about ``tolerance`` unless they are different
+    solutions: ``rtol`` (1e-4 of CD) is far above the former and far below the latter.
+
+    Returns:
+        ``cl``, ``cd``, ``cm``, ``converged``, ``cd_reduction_percent`` of the free-stream solve and
+        ``same_solution`` (its CD within ``rtol`` of the optimizer's).
+    """
+    from cfdopt.errors import CfdoptError
+
+    try:
+        ev = problem.evaluate(final.design, warm_start=False)
+    except CfdoptError as err:
+        return dict(converged=False, same_solution=False, message=str(err))
+    c = {k: float(ev.coefficients[k]) for k in ("cl", "cd", "cm")}
+    same = abs(c["cd"] - final.coefficients["cd"]) <= rtol * abs(final.coefficients["cd"])
+    return dict(**c, converged=True, same_solution=bool(same),
+                cd_reduction_percent=100.0 * (1.0 - c["cd"] / base.coefficients["cd"]))
+
+
+def _write_final(out: Path, problem, final, ev, writer, summary) -> None:
+    from cfdopt.solution import write_outputs
+
+    folder = out / "designs" / "final"
+    writer.write_design(folder, final, dict(evaluation=final.index))
+    flow_summary = dict(cl=ev.coefficients["cl"], cd=ev.coefficients["cd"])
+    write_outputs(folder, ev.grid, ev.flow, problem.numerics.model, ev.solve, flow_summary)
+    shutil.copyfile(folder / "solution.vtu", out / "solution.vtu")
+
+
+def _load_design(folder: Path):
+    surface = np.loadtxt(folder / "airfoil.dat", skiprows=1)
+    cp_path = folder / "surface.csv"
+    cp = np.loadtxt(cp_path, delimiter=",", skiprows=1) if cp_path.is_file() else None
+    return surface, cp
+
+
+def draw_figures(out: Path, objective: str = "cd", exaggerate: float = 1.0) -> list[Path]:
+    """convergence.png, shape.png and cp.png from ``history.csv`` and ``designs/`` (no solving)."""
+    from cfdopt.checkpoint import read_history
+    from cfdopt.errors import CfdoptError
+    from cfdopt.plots.optimize import plot_cp_comparison, plot_optimization_convergence, plot_shapes
+
+    out = Path(out)
+    history = out / "history.csv"
+    if not history.is_file():
+        raise CfdoptError(f"{history}: no optimization history (run cfdopt optimize first)")
+    rows = read_history(history)
+    designs = sorted(p for p in (out / "designs").glob("[0-9][0-9][0-9][0-9]") if p.is_dir())
+    final_dir = out / "designs" / "final"
+    last = final_dir if (final_dir / "airfoil.dat").is_file() else designs[-1]
+    base_xy, base_cp = _load_design(designs[0])
+    opt_xy, opt_cp = _load_design(last)
+    first, end = rows[0], rows[-1]
+    title = f"{objective}: {first['objective']:.6g} -> {end['objective']:.6g} in {int(end['iteration'])} iterations"
+    paths = [out / "convergence.png", out / "shape.png", out / "cp.png"]
+    plot_optimization_convergence(rows, paths[0], objective, title)
+    plot_shapes(base_xy, opt_xy, paths[1], exaggerate, title)
+    if base_cp is not None and opt_cp is not None:
+        plot_cp_comparison(base_cp, opt_cp, paths[2],
+                           f"CD {first['cd']:.5f} -> {end['cd']:.5f}, CL {first['cl']:.4f} -> {end['cl']:.4f}")
+    return paths
