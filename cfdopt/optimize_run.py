@@ -90,7 +90,7 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
         objective_reduction_percent=100.0 * (1.0 - final.objective / base.objective) if base.objective else None,
         flow_time_s=float(sum(r["flow_s"] for r in result.history)),
         adjoint_time_s=float(sum(r["adjoint_s"] for r in result.history)),
-        mesh=[problem.grid0.ni, problem.grid0.nj], mach=cfg.flow.mach,
+        mesh=[problem.grid0.ni, problem.grid0.nj], mach=cfg.flow.mach, model=problem.numerics.model.label,
     )
     if cfg.optimize.warm_start:
         summary["final_free_stream"] = free_stream_check(problem, final, base)

@@ -41,14 +41,11 @@ def format_event(e: dict) -> str:
 
 
 def run(args, cfg) -> int:
-    if cfg.flow.model != "euler":
-        from cfdopt.errors import ConfigError
-
-        raise ConfigError(f"{cfg.source}: [flow] model = {cfg.flow.model!r} is not available yet (only 'euler')")
     from cfdopt.optimize_run import optimize_case
+    from cfdopt.setup import flow_model
 
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
-    say(f"optimizing {cfg.geometry.airfoil} at M {cfg.flow.mach:g}, alpha {cfg.flow.alpha:g} deg: minimize "
+    say(f"optimizing {cfg.geometry.airfoil} ({flow_model(cfg).label}) at M {cfg.flow.mach:g}, alpha {cfg.flow.alpha:g} deg: minimize "
         f"{cfg.optimize.objective}, {cfg.design.parametrization}, up to {cfg.optimize.max_iterations} iterations"
         + (" (resuming)" if args.resume else ""))
     summary = optimize_case(cfg, args.out, resume=args.resume, progress=lambda r: say(format_row(r)),

@@ -49,8 +49,7 @@ def run(args, cfg) -> int:
     grid, flow = case_grid(cfg, args.design)
     U0 = _restart_state(args.out / "state.npz", (grid.ni, grid.nj, model.layout.nvar)) if args.restart else None
     if not args.quiet:
-        viscous = f", Re {model.reynolds:.3g}, SA ({model.sa_clip})" if model.viscous else ""
-        print(f"solving {cfg.geometry.airfoil} ({model.equations}{viscous}) at M {cfg.flow.mach:g}, "
+        print(f"solving {cfg.geometry.airfoil} ({model.label}) at M {cfg.flow.mach:g}, "
               f"alpha {cfg.flow.alpha:g} deg on {grid.ni} x {grid.nj} cells", flush=True)
     result = solve_flow(grid, flow, setup.numerics, setup.settings, U0=U0, callback=None if args.quiet else _progress)
     c = result.coefficients

@@ -60,6 +60,11 @@ class FlowModel:
         return self.equations == "rans-sa"
 
     @property
+    def label(self) -> str:
+        """For progress lines: ``"euler"`` or ``"rans-sa, Re 1e+05, SA (softplus)"``."""
+        return f"{self.equations}, Re {self.reynolds:.3g}, SA ({self.sa_clip})" if self.viscous else self.equations
+
+    @property
     def layout(self) -> Layout:
         return RANS_SA if self.viscous else EULER
 
