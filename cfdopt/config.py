@@ -129,24 +129,142 @@ class DesignConfig:
     symmetric: bool = _key(False, "hicks-henne only: one amplitude per bump pair, the lower surface moving opposite to the upper (symmetric sections stay symmetric)")
 
 
+CONSTRAINT_QUANTITIES = ("cl", "cd", "cm", "l/d", "thickness_max", "thickness", "area")
+"""Quantities a ``[[optimize.constraint]]`` can bound; the last three are functions of the shape alone."""
+GEOMETRIC_QUANTITIES = ("thickness_max", "thickness", "area")
+
+
+@dataclass(frozen=True)
+class ConstraintConfig:
+    """``[[optimize.constraint]]``: one constraint, an equality or a bound (lower and/or upper) on one quantity.
+
+    Aerodynamic quantities (cl, cd, cm, l/d) hold at the case's angle of attack, or with alpha free when
+    ``[design] alpha = true``. Geometric ones are in chords (area in chords squared), or with
+    ``relative = true`` fractions of the baseline's value.
+    """
+
+    LABEL_KEY: typing.ClassVar[str] = "quantity"
+
+    quantity: str = field(metadata=dict(
+        doc="the constrained quantity: cl, cd, cm, l/d, thickness_max (largest vertical thickness), thickness "
+            "(at station x/c) or area (cross-section)", choices=CONSTRAINT_QUANTITIES))
+    equal: float | None = _key(None, "equality quantity = value (excludes lower and upper)")
+    lower: float | None = _key(None, "lower bound quantity >= value")
+    upper: float | None = _key(None, "upper bound quantity <= value")
+    station: float | None = _key(None, "x/c of a thickness constraint (quantity = 'thickness' only, required there)",
+                                 gt=0.0, lt=1.0)
+    relative: bool = _key(False, "values are fractions of the baseline's (thickness_max, thickness, area only)")
+
+    def __post_init__(self):
+        if self.quantity not in CONSTRAINT_QUANTITIES:
+            raise ValueError(f"quantity: expected one of {', '.join(map(repr, CONSTRAINT_QUANTITIES))}, "
+                             f"got {self.quantity!r}")
+        if self.equal is None and self.lower is None and self.upper is None:
+            raise ValueError("expected equal = value, or lower = value and/or upper = value; got none of them")
+        if self.equal is not None and (self.lower is not None or self.upper is not None):
+            raise ValueError(f"equal = {self.equal} excludes lower/upper: state an equality or bounds, not both")
+        if self.lower is not None and self.upper is not None and self.lower > self.upper:
+            raise ValueError(f"expected lower <= upper, got lower = {self.lower} > upper = {self.upper}")
+        if self.quantity == "thickness" and self.station is None:
+            raise ValueError("quantity 'thickness' needs station = x/c (0 < x/c < 1)")
+        if self.quantity != "thickness" and self.station is not None:
+            raise ValueError(f"station applies to quantity 'thickness' only, not {self.quantity!r}")
+        if self.relative and self.quantity not in GEOMETRIC_QUANTITIES:
+            raise ValueError(f"relative = true applies to {', '.join(GEOMETRIC_QUANTITIES)} only; state "
+                             f"{self.quantity!r} in absolute terms")
+
+    @property
+    def label(self) -> str:
+        """Readable name of the quantity: ``cl``, ``ld``, ``thickness@0.3``, ``area_rel``."""
+        base = "ld" if self.quantity == "l/d" else self.quantity
+        if self.station is not None:
+            base += f"@{self.station:g}"
+        return base + ("_rel" if self.relative else "")
+
+    def components(self) -> tuple[tuple[str, str, float], ...]:
+        """``(name, kind, value)`` of each scalar constraint: kind ``"eq"``, ``"lower"`` or ``"upper"``."""
+        if self.equal is not None:
+            return ((f"{self.label}_eq", "eq", float(self.equal)),)
+        out = []
+        if self.lower is not None:
+            out.append((f"{self.label}_lower", "lower", float(self.lower)))
+        if self.upper is not None:
+            out.append((f"{self.label}_upper", "upper", float(self.upper)))
+        return tuple(out)
+
+    def toml(self) -> str:
+        """The constraint as the body of a ``[[optimize.constraint]]`` table, on one line."""
+        items = [f"{f.name} = {_toml_value(getattr(self, f.name))}" for f in dataclasses.fields(self)
+                 if getattr(self, f.name) is not None and getattr(self, f.name) != f.default]
+        return ", ".join(items)
+
+
+_OLD_CONSTRAINT_KEYS = {"cl_target": "cl", "cm_min": "cm", "thickness_fraction": "thickness", "area_fraction": "area"}
+"""``[optimize]`` keys of the constraints before ``[[optimize.constraint]]`` -> the quantity each constrains."""
+
+
 @dataclass(frozen=True)
 class OptimizeConfig:
-    """``[optimize]``: objective, constraints and optimizer."""
+    """``[optimize]``: objective, constraints and optimizer.
+
+    Constraints are an array of tables, any number of them, e.g.
+    `[[optimize.constraint]]` `quantity = "cl"`, `lower = 0.327` (keys below, under
+    `[[optimize.constraint]]`). The older keys `cl_target`, `cm_min`, `thickness_fraction` (with
+    `thickness_stations`) and `area_fraction` still work and mean the same constraints; one of them together
+    with a `[[optimize.constraint]]` on the same quantity is an error.
+    """
 
     objective: str = _key("cd", "objective to minimize", choices=("cd", "cl", "-cl", "cm", "l/d"))
     method: str = _key("auto", "scipy method; auto: L-BFGS-B without constraints, SLSQP with", choices=("auto", "l-bfgs-b", "slsqp"))
     max_iterations: int = _key(30, "maximum optimizer iterations", ge=1)
     tolerance: float = _key(1e-8, "optimizer tolerance (ftol)", gt=0.0)
-    cl_target: float | None = _key(None, "lift constraint CL = target (needs design.alpha = true)")
-    cm_min: float | None = _key(None, "pitching-moment constraint CM >= value")
-    thickness_fraction: float | None = _key(None, "thickness >= fraction x baseline at the stations (1.0: not thinner)", gt=0.0)
+    constraint: tuple[ConstraintConfig, ...] = _key(
+        (), "constraints, an array of tables [[optimize.constraint]] (keys in the table below); on the command line "
+            "--set 'optimize.constraint=[{quantity=\"cl\", lower=0.3}]' replaces them all")
+    cl_target: float | None = _key(None, "older form of [[optimize.constraint]] quantity = \"cl\", equal = value")
+    cm_min: float | None = _key(None, "older form of [[optimize.constraint]] quantity = \"cm\", lower = value")
+    thickness_fraction: float | None = _key(None, "older form of one [[optimize.constraint]] quantity = \"thickness\", station = s, lower = value, relative = true per station s of thickness_stations", gt=0.0)
     thickness_stations: tuple[float, ...] = _key(
-        (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), "chordwise stations x/c of the thickness constraint"
+        (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), "chordwise stations x/c of thickness_fraction"
     )
-    area_fraction: float | None = _key(None, "cross-section area >= fraction x baseline", gt=0.0)
+    area_fraction: float | None = _key(None, "older form of [[optimize.constraint]] quantity = \"area\", lower = value, relative = true", gt=0.0)
     warm_start: bool = _key(True, "start each flow solve from the flow of the optimizer's current iterate (false: from the free stream, with mesh sequencing)")
     first_step: float = _key(1.0, "length of the optimizer's first quasi-Newton step, as a fraction of [design] bound: the objective is scaled so that its gradient norm in bound units is this at the baseline", gt=0.0)
     initial_design: str | None = _key(None, "JSON file (relative to the case folder) with a key design to start the optimizer from, for example a previous run's designs/final/summary.json; the baseline and the reduction stay those of the undeformed airfoil")
+
+    def __post_init__(self):
+        for key, quantity in _OLD_CONSTRAINT_KEYS.items():
+            value = getattr(self, key)
+            clash = [k for k, c in enumerate(self.constraint, 1) if c.quantity == quantity]
+            if value is not None and clash:
+                new = "; ".join(f"[[optimize.constraint]] {c.toml()}" for c in _translate_old(self, key))
+                raise ValueError(f"{key} = {value} and constraint #{clash[0]} both constrain {quantity!r}: state "
+                                 f"them all as [[optimize.constraint]] tables; {key} = {value} reads {new}")
+        seen = {}
+        for k, c in enumerate(self.all_constraints(), 1):
+            for name, _, _ in c.components():
+                if name in seen:
+                    raise ValueError(f"constraint #{k} ({c.toml()}) repeats {name!r} of constraint #{seen[name]}: "
+                                     "state lower and upper of one quantity in one table, each bound once")
+                seen[name] = k
+
+    def all_constraints(self) -> tuple[ConstraintConfig, ...]:
+        """The ``[[optimize.constraint]]`` tables, then the older keys translated into the same form."""
+        old = tuple(c for key in _OLD_CONSTRAINT_KEYS for c in _translate_old(self, key))
+        return tuple(self.constraint) + old
+
+
+def _translate_old(opt: OptimizeConfig, key: str) -> tuple[ConstraintConfig, ...]:
+    value = getattr(opt, key)
+    if value is None:
+        return ()
+    if key == "cl_target":
+        return (ConstraintConfig("cl", equal=value),)
+    if key == "cm_min":
+        return (ConstraintConfig("cm", lower=value),)
+    if key == "area_fraction":
+        return (ConstraintConfig("area", lower=value, relative=True),)
+    return tuple(ConstraintConfig("thickness", lower=value, station=s, relative=True) for s in opt.thickness_stations)
 
 
 @dataclass(frozen=True)
@@ -189,6 +307,8 @@ def _convert(value, tp, where: str):
         return _convert(value, options[0], where)
     if origin is tuple:
         (item, _) = typing.get_args(tp)
+        if dataclasses.is_dataclass(item):
+            return _convert_tables(value, item, where)
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: expected a list of {_type_name(item)}, got {value!r}")
         return tuple(_convert(v, item, f"{where}[{k}]") for k, v in enumerate(value))
@@ -201,6 +321,44 @@ def _convert(value, tp, where: str):
     if not isinstance(value, tp):
         raise ConfigError(f"{where}: expected {_type_name(tp)}, got {type(value).__name__} {value!r}")
     return value
+
+
+def _convert_tables(value, cls, where: str) -> tuple:
+    """An array of tables (``[[section.key]]``) -> tuple of ``cls``; each table checked as a section is."""
+    if isinstance(value, dict):
+        value = [value]  # a single [section.key] table: accepted as an array of one
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"{where}: expected an array of tables ([[...]] or [{{...}}, ...]), got {value!r}")
+    return tuple(_build_table(cls, v, f"{where} #{k}") for k, v in enumerate(value, 1))
+
+
+def _build_table(cls, table, where: str):
+    """One item of an array of tables, ``where`` naming it (and its ``cls.LABEL_KEY`` value when given)."""
+    if isinstance(cls, type) and isinstance(table, cls):
+        return table
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: expected a table of {', '.join(f.name for f in dataclasses.fields(cls))}, "
+                          f"got {table!r}")
+    label = getattr(cls, "LABEL_KEY", None)
+    if label in table:
+        where = f"{where} ({label} = {table[label]!r})"
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for key, value in table.items():
+        if key not in fields:
+            raise ConfigError(f"{where}: unknown key '{key}'; valid keys: {', '.join(fields)}")
+        value = _convert(value, hints[key], f"{where}: {key}")
+        _check(value, fields[key].metadata, f"{where}: {key}")
+        values[key] = value
+    missing = [name for name, f in fields.items()
+               if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and name not in values]
+    if missing:
+        raise ConfigError(f"{where}: missing key '{missing[0]}' ({fields[missing[0]].metadata.get('doc', '')})")
+    try:
+        return cls(**values)
+    except ValueError as err:
+        raise ConfigError(f"{where}: {err}") from err
 
 
 _BOUNDS = {"gt": (lambda v, b: v > b, ">"), "ge": (lambda v, b: v >= b, ">="),
@@ -309,4 +467,6 @@ def _toml_value(value) -> str:
         return f'"{value}"'
     if isinstance(value, (tuple, list)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items() if v is not None) + " }"
     return repr(value)

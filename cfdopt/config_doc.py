@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import typing
 
 from cfdopt.config import SECTIONS, _toml_value
@@ -23,7 +24,8 @@ This page is generated from `cfdopt/config.py` (and `cfdopt/snn/settings.py`) by
 def _type(tp) -> str:
     origin = typing.get_origin(tp)
     if origin is tuple:
-        return f"list of {typing.get_args(tp)[0].__name__}"
+        item = typing.get_args(tp)[0]
+        return "array of tables" if dataclasses.is_dataclass(item) else f"list of {item.__name__}"
     args = [a for a in typing.get_args(tp) if a is not type(None)]
     if args:
         return f"{args[0].__name__} (optional)"
@@ -40,16 +42,35 @@ def _allowed(meta) -> str:
     return ", ".join(parts)
 
 
+def _tables(cls) -> list[tuple[str, type]]:
+    """``(key, item class)`` of each array-of-tables key of a section (e.g. ``constraint``)."""
+    out = []
+    for key, tp in typing.get_type_hints(cls).items():
+        if typing.get_origin(tp) is tuple and dataclasses.is_dataclass(typing.get_args(tp)[0]):
+            out.append((key, typing.get_args(tp)[0]))
+    return out
+
+
+def _key_table(cls) -> list[str]:
+    hints = typing.get_type_hints(cls)
+    out = ["| key | type | default | allowed | meaning |", "|---|---|---|---|---|"]
+    for f in dataclasses.fields(cls):
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            default = "required"
+        else:
+            default = "unset" if f.default is None else f"`{_toml_value(f.default)}`"
+        doc = f.metadata.get("doc", "").replace("|", "\\|")
+        out.append(f"| `{f.name}` | {_type(hints[f.name])} | {default} | {_allowed(f.metadata)} | {doc} |")
+    return out
+
+
 def case_format_markdown() -> str:
     """The whole reference page as Markdown."""
     out = [_INTRO]
     for name, cls in SECTIONS.items():
-        hints = typing.get_type_hints(cls)
-        out.append(f"\n## `[{name}]`\n\n{(cls.__doc__ or '').strip()}\n")
-        out.append("| key | type | default | allowed | meaning |")
-        out.append("|---|---|---|---|---|")
-        for f in dataclasses.fields(cls):
-            default = "unset" if f.default is None else f"`{_toml_value(f.default)}`"
-            doc = f.metadata.get("doc", "").replace("|", "\\|")
-            out.append(f"| `{f.name}` | {_type(hints[f.name])} | {default} | {_allowed(f.metadata)} | {doc} |")
+        out.append(f"\n## `[{name}]`\n\n{inspect.cleandoc(cls.__doc__ or '')}\n")
+        out += _key_table(cls)
+        for key, item in _tables(cls):
+            out.append(f"\n### `[[{name}.{key}]]`\n\n{inspect.cleandoc(item.__doc__ or '')}\n")
+            out += _key_table(item)
     return "\n".join(out) + "\n"

@@ -10,19 +10,23 @@ and the objective by the norm of its baseline gradient in those variables,
 descent with a unit Hessian) moves the design by about one bound, and scipy's
 tolerances mean the same thing for any case.
 
-Constraints (all ``c(x) >= 0`` or ``c(x) = 0``, scipy's SLSQP convention):
+Constraints are the ``[[optimize.constraint]]`` tables of the case (the older
+``[optimize]`` keys translated into them, :meth:`cfdopt.config.OptimizeConfig.all_constraints`);
+each bound or equality on a quantity ``q`` becomes one component in scipy's SLSQP
+convention, ``c(x) >= 0`` or ``c(x) = 0``:
 
-- thickness at stations: ``t_k(d) / t_k(0) - thickness_fraction >= 0``,
-  ``t`` the vertical distance between the surfaces at ``x/c``
-  (:func:`cfdopt.geometry.thickness_at`);
-- area: ``A(d) / A(0) - area_fraction >= 0``;
-- lift: ``CL - cl_target = 0`` (needs ``design.alpha = true``);
-- moment: ``CM - cm_min >= 0``.
+- ``equal = v``: ``q - v = 0``; ``lower = v``: ``q - v >= 0``; ``upper = v``: ``v - q >= 0``;
+- ``q`` is CL, CD, CM, L/D, the largest thickness, the thickness ``t`` at a station
+  (the vertical distance between the surfaces, :func:`cfdopt.geometry.thickness_at`) or the
+  area, geometric ones divided by the baseline's value when ``relative = true``.
 
-Geometric constraints are JAX functions of ``d`` differentiated by forward
-mode; aerodynamic ones get their gradients from the discrete adjoint, so every
-constraint gradient is exact. L-BFGS-B (bounds only) is the default; SLSQP is
-used when the case has general constraints.
+So a component is in the units of its quantity (chords, chords squared, fractions of
+the baseline, coefficients) and :func:`violation` compares across them as they are.
+Geometric components come first (in the order stated), then aerodynamic ones.
+Geometric constraints are JAX functions of ``d`` differentiated by forward mode;
+aerodynamic ones get their gradients from the discrete adjoint (L/D from those of CL
+and CD by the quotient rule), so every constraint gradient is exact. L-BFGS-B
+(bounds only) is the default; SLSQP is used when the case has any constraint.
 
 Every evaluation computes the objective, its gradient and all constraints with
 their Jacobians together and is stored as a :class:`Point`; scipy's separate
@@ -52,6 +56,7 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.optimize
 
+from cfdopt.config import GEOMETRIC_QUANTITIES
 from cfdopt.errors import CfdoptError, ConfigError, MeshError, SolveError
 from cfdopt.flow.forces import surface_cp
 from cfdopt.geometry import area, thickness_at
@@ -104,24 +109,49 @@ class Point:
 
 @dataclass(frozen=True)
 class ConstraintSet:
-    """The case's constraints, flattened.
+    """The case's constraints, flattened into scalar components.
 
     Attributes:
-        names: one label per component (e.g. ``"thickness@0.300"``, ``"cl"``).
+        names: one label per component (e.g. ``"thickness@0.3_rel_lower"``, ``"cl_eq"``), the
+            ``c_<name>`` columns of the history.
         equality: ``(m,)`` bool, True for ``c = 0`` components.
         geometric: ``d -> (m_geo,)`` JAX function (the first ``m_geo`` components).
-        aero: ``(name, objective, offset)`` triples: component ``= objective - offset``.
+        n_geometric: ``m_geo``.
+        aero: ``(name, quantity, value, sign)`` of each further component: ``sign * (q - value)``,
+            ``quantity`` one of cl, cd, cm, l/d.
     """
 
     names: tuple[str, ...]
     equality: np.ndarray
     geometric: Callable | None
     n_geometric: int
-    aero: tuple[tuple[str, str, float], ...] = ()
+    aero: tuple[tuple[str, str, float, float], ...] = ()
 
     @property
     def size(self) -> int:
         return len(self.names)
+
+    def adjoints(self) -> tuple[str, ...]:
+        """Objectives (:data:`cfdopt.problem.OBJECTIVES`) whose adjoint gradients the aerodynamic components need."""
+        return tuple(dict.fromkeys(n for _, q, _, _ in self.aero for n in AERO_NEEDS[q]))
+
+
+AERO_NEEDS = {"cl": ("cl",), "cd": ("cd",), "cm": ("cm",), "l/d": ("cl", "cd")}
+"""Adjoint gradients each aerodynamic constraint quantity is built from."""
+
+_SIGN = {"eq": 1.0, "lower": 1.0, "upper": -1.0}
+
+
+def aero_value_grad(grads: dict, quantity: str) -> tuple[float, np.ndarray]:
+    """Value and design gradient of an aerodynamic quantity from adjoint :class:`cfdopt.problem.Gradient` s.
+
+    L/D by the quotient rule, ``d(L/D) = (CD dCL - CL dCD) / CD^2``: no adjoint of its own.
+    """
+    if quantity == "l/d":
+        cl, cd = grads["cl"], grads["cd"]
+        return cl.value / cd.value, (cd.value * cl.design - cl.value * cd.design) / cd.value**2
+    g = grads[quantity]
+    return float(g.value), g.design
 
 
 @dataclass(frozen=True)
@@ -162,38 +192,64 @@ def best_point(points, constraints: ConstraintSet, tolerance: float = 0.0) -> Po
     return min(good, key=lambda p: (p.f, p.index), default=None)
 
 
+def thickness_max_stations(surface) -> np.ndarray:
+    """Stations at which the polyline thickness of ``surface`` can peak: every node's x strictly inside
+    the chord. The thickness between the polylines is linear between consecutive node x's, so its largest
+    value is at one of them; shape changes move y only (Hicks-Henne, CST at the baseline's x)."""
+    x = np.unique(np.asarray(surface, dtype=np.float64)[:, 0])
+    span = x[-1] - x[0]
+    return x[(x > x[0] + 1e-9 * span) & (x < x[-1] - 1e-9 * span)]
+
+
+def _geometric_parts(constraints, base):
+    """``(c, fn)`` per geometric constraint, ``fn(surface, t) -> q`` (divided by the baseline's when relative),
+    and the stations of ``t``, the thickness at every station any of them needs (one :func:`thickness_at`).
+
+    Raises:
+        ConfigError: a thickness station outside the part of the chord where the baseline is thick.
+    """
+    stations, parts = [], []
+    for c in constraints:
+        if c.quantity == "area":
+            fn = lambda s, t: area(s)  # noqa: E731
+        else:
+            new = [c.station] if c.quantity == "thickness" else list(thickness_max_stations(base))
+            t0 = thickness_at(base, jnp.asarray(new))
+            if not bool(jnp.all(jnp.isfinite(t0) & (t0 > 0))):
+                raise ConfigError(f"[optimize] constraint {c.toml()}: station x/c = {c.station} must lie strictly "
+                                  "inside the chord where the baseline has positive thickness")
+            lo, hi = len(stations), len(stations) + len(new)
+            stations += new
+            fn = (lambda s, t, k=lo: t[k]) if c.quantity == "thickness" else (lambda s, t, a=lo, b=hi: jnp.max(t[a:b]))
+        parts.append((c, fn))
+    stations = jnp.asarray(stations, dtype=jnp.float64)
+    t_base = thickness_at(base, stations) if stations.size else None
+    scaled = []
+    for c, fn in parts:
+        ref = float(fn(base, t_base)) if c.relative else 1.0
+        scaled.append((c, lambda s, t, fn=fn, ref=ref: fn(s, t) / ref))
+    return scaled, stations
+
+
 def build_constraints(opt_cfg, space) -> ConstraintSet:
     """Constraint components of an ``[optimize]`` section on a design space."""
     base = jnp.asarray(space.surface(space.initial()))
-    parts, names = [], []
-    if opt_cfg.thickness_fraction is not None:
-        stations = jnp.asarray(opt_cfg.thickness_stations, dtype=jnp.float64)
-        t0 = thickness_at(base, stations)
-        if not bool(jnp.all(jnp.isfinite(t0) & (t0 > 0))):
-            raise ConfigError(f"[optimize] thickness_stations {opt_cfg.thickness_stations}: every station must "
-                              "lie strictly inside the chord where the baseline has positive thickness")
-        frac = opt_cfg.thickness_fraction
-        parts.append(lambda d: thickness_at(space.surface(d), stations) / t0 - frac)
-        names += [f"thickness@{float(s):.3f}" for s in opt_cfg.thickness_stations]
-    if opt_cfg.area_fraction is not None:
-        a0 = area(base)
-        frac_a = opt_cfg.area_fraction
-        parts.append(lambda d: jnp.atleast_1d(area(space.surface(d)) / a0 - frac_a))
-        names.append("area")
-    n_geo = len(names)
-    geometric = (lambda d: jnp.concatenate([p(d) for p in parts])) if parts else None
-    aero, equality = [], [False] * n_geo
-    if opt_cfg.cl_target is not None:
-        if not space.has_alpha:
-            raise ConfigError("[optimize] cl_target needs [design] alpha = true (alpha as a design variable)")
-        aero.append(("cl", "cl", float(opt_cfg.cl_target)))
-        names.append("cl")
-        equality.append(True)
-    if opt_cfg.cm_min is not None:
-        aero.append(("cm", "cm", float(opt_cfg.cm_min)))
-        names.append("cm")
-        equality.append(False)
-    return ConstraintSet(tuple(names), np.array(equality, dtype=bool), geometric, n_geo, tuple(aero))
+    every = opt_cfg.all_constraints()
+    geo_parts, stations = _geometric_parts([c for c in every if c.quantity in GEOMETRIC_QUANTITIES], base)
+    geo = [(name, kind, value, fn) for c, fn in geo_parts for name, kind, value in c.components()]
+    aero = [(name, kind, value, c.quantity) for c in every if c.quantity not in GEOMETRIC_QUANTITIES
+            for name, kind, value in c.components()]
+    parts = tuple((_SIGN[kind], value, fn) for _, kind, value, fn in geo)
+
+    def geometric(d):
+        s = space.surface(d)
+        t = thickness_at(s, stations) if stations.size else None
+        return jnp.stack([sign * (fn(s, t) - value) for sign, value, fn in parts])
+
+    names = tuple(name for name, *_ in geo) + tuple(name for name, *_ in aero)
+    equality = np.array([kind == "eq" for _, kind, *_ in geo + aero], dtype=bool)
+    aero_parts = tuple((name, quantity, value, _SIGN[kind]) for name, kind, value, quantity in aero)
+    return ConstraintSet(names, equality, geometric if geo else None, len(geo), aero_parts)
 
 
 def choose_method(opt_cfg, constraints: ConstraintSet) -> str:
@@ -209,7 +265,8 @@ def choose_method(opt_cfg, constraints: ConstraintSet) -> str:
 
 
 def violation(point: Point, constraints: ConstraintSet) -> float:
-    """Largest constraint violation (scaled units: fractions of the baseline thickness/area, CL, CM)."""
+    """Largest constraint violation, each component in its own units (coefficients, chords, fractions of the
+    baseline's value for relative ones)."""
     if constraints.size == 0:
         return 0.0
     c = point.cons
@@ -325,7 +382,7 @@ class Evaluator:
         d = self.design(x)
         index = len(self.points)
         geo, geo_jac = self._geometric(d)
-        names = list(dict.fromkeys([self.objective] + [obj for _, obj, _ in self.constraints.aero]))
+        names = list(dict.fromkeys((self.objective,) + self.constraints.adjoints()))
         t0 = time.perf_counter()
         if self.warm_start and self.anchor is not None:
             self.problem.warm_state = self.states[self.anchor]
@@ -340,8 +397,11 @@ class Evaluator:
         if index == 0:
             g0 = float(np.linalg.norm(grads[self.objective].design * self.scale))
             self.f_scale = g0 / self.first_step if g0 > 0 else max(abs(grads[self.objective].value), 1e-2)
-        cons = [geo] + [np.array([grads[obj].value - off]) for _, obj, off in self.constraints.aero]
-        jac = [geo_jac] + [grads[obj].design[None, :] * self.scale[None, :] for _, obj, _ in self.constraints.aero]
+        cons, jac = [geo], [geo_jac]
+        for _, quantity, value, sign in self.constraints.aero:
+            q, dq = aero_value_grad(grads, quantity)
+            cons.append(np.array([sign * (q - value)]))
+            jac.append(sign * dq[None, :] * self.scale[None, :])
         xy, cp = surface_cp(jnp.asarray(ev.solve.U), ev.grid, ev.flow)
         g = grads[self.objective]
         return Point(index=index, x=x, design=d, ok=True, f=g.value / self.f_scale,
