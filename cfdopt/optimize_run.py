@@ -13,7 +13,8 @@ final design once more and writes, into the results folder ``out``:
 - ``convergence.png``, ``shape.png``, ``cp.png`` (:func:`draw_figures`, which ``cfdopt plot`` calls alone
   to redraw them from ``history.csv`` and ``designs/`` without solving).
 
-Nothing is printed: progress rows and events go to the caller's callbacks.
+Nothing is printed: progress rows and events go to the caller's callbacks; :func:`format_row` and
+:func:`format_event` turn them into the one-line progress messages that ``cfdopt optimize`` prints.
 """
 
 from __future__ import annotations
@@ -171,3 +172,27 @@ def draw_figures(out: Path, objective: str = "cd", exaggerate: float = 1.0) -> l
         plot_cp_comparison(base_cp, opt_cp, paths[2],
                            f"CD {first['cd']:.5f} -> {end['cd']:.5f}, CL {first['cl']:.4f} -> {end['cl']:.4f}")
     return paths
+
+
+def format_row(row: dict) -> str:
+    """One progress line: iteration, objective, CL, CD, CM, |grad|, violation, time."""
+    tag = "  (from checkpoint)" if row.get("replayed") else ""
+    failed = f"  {int(row['failed'])} failed" if row.get("failed") else ""
+    return (f"iter {int(row['iteration']):3d}  obj {row['objective']:+.6e}  CL {row['cl']:+.5f}  CD {row['cd']:.6f}  "
+            f"CM {row['cm']:+.5f}  |grad| {row['grad_norm']:.2e}  viol {row['violation']:.1e}  "
+            f"time {row['flow_s'] + row['adjoint_s']:6.1f} s{failed}{tag}")
+
+
+def format_event(e: dict) -> str:
+    """One progress line for an optimizer event (a backed-off evaluation, a restart, a second flow solution)."""
+    if "restart" in e:
+        return f"  restart {e['restart']}: {e['message']}"
+    if "free_stream" in e:
+        fs = e["free_stream"]
+        if not fs.get("converged"):
+            return f"  warning: the final design did not converge from the free stream ({fs.get('message', '')})"
+        return (f"  warning: from the free stream the final design solves to a different flow: CD {fs['cd']:.6f} "
+                f"({fs['cd_reduction_percent']:+.1f}% reduction), CL {fs['cl']:+.5f}. The flow has more than one "
+                "steady solution; the optimizer's CD holds only on the branch it followed (summary.json: "
+                "final_free_stream)")
+    return f"  evaluation {e['evaluation']}: step backed off ({e['message']})"

@@ -15,9 +15,8 @@ import time
 from pathlib import Path
 
 from cfdopt.cli import enable_compilation_cache
-from cfdopt.commands.optimize import format_event, format_row
 from cfdopt.config import load_case
-from cfdopt.optimize_run import optimize_case
+from cfdopt.optimize_run import format_event, format_row, optimize_case
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "adodg1-naca0012"
 

@@ -14,11 +14,10 @@ import pytest
 
 from cfdopt.checkpoint import CHECKPOINT, Checkpoint, fingerprint, point_from_dict, point_to_dict, read_history
 from cfdopt.cli import main
-from cfdopt.commands.optimize import format_row
 from cfdopt.config import OptimizeConfig, load_case
 from cfdopt.errors import CfdoptError
 from cfdopt.optimize import ConstraintSet, Point, best_point
-from cfdopt.optimize_run import optimize_case
+from cfdopt.optimize_run import format_row, optimize_case
 from cfdopt.problem import AeroProblem
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "quickstart"
@@ -324,8 +323,7 @@ def test_free_stream_check_flags_a_second_flow_solution(tmp_path):
     from types import SimpleNamespace
 
     from cfdopt.checkpoint import ResultsWriter
-    from cfdopt.commands.optimize import format_event
-    from cfdopt.optimize_run import free_stream_check
+    from cfdopt.optimize_run import format_event, free_stream_check
 
     base = SimpleNamespace(coefficients=dict(cd=0.048))
     final = SimpleNamespace(design=np.zeros(2), coefficients=dict(cd=0.010), index=7)
