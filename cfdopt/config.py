@@ -342,23 +342,7 @@ def _build_table(cls, table, where: str):
     label = getattr(cls, "LABEL_KEY", None)
     if label in table:
         where = f"{where} ({label} = {table[label]!r})"
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    hints = typing.get_type_hints(cls)
-    values = {}
-    for key, value in table.items():
-        if key not in fields:
-            raise ConfigError(f"{where}: unknown key '{key}'; valid keys: {', '.join(fields)}")
-        value = _convert(value, hints[key], f"{where}: {key}")
-        _check(value, fields[key].metadata, f"{where}: {key}")
-        values[key] = value
-    missing = [name for name, f in fields.items()
-               if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and name not in values]
-    if missing:
-        raise ConfigError(f"{where}: missing key '{missing[0]}' ({fields[missing[0]].metadata.get('doc', '')})")
-    try:
-        return cls(**values)
-    except ValueError as err:
-        raise ConfigError(f"{where}: {err}") from err
+    return _build(cls, table, f"{where}:", where)
 
 
 _BOUNDS = {"gt": (lambda v, b: v > b, ">"), "ge": (lambda v, b: v >= b, ">="),
@@ -376,21 +360,32 @@ def _check(value, meta, where: str) -> None:
             raise ConfigError(f"{where}: expected a value {sym} {meta[name]}, got {value!r}")
 
 
-def _build_section(cls, table: dict, source: Path, section: str):
+def _build(cls, table: dict, prefix: str, unknown_at: str, unknown_in: str = ""):
+    """``cls`` from a TOML table: each value converted and checked (errors at ``f"{prefix} {key}"``), no unknown
+    key (``f"{unknown_at}: unknown key '{key}'{unknown_in}"`` and the valid keys), no required key missing,
+    ``cls``'s own checks."""
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     values = {}
     for key, value in table.items():
-        where = f"{source}: [{section}] {key}"
+        where = f"{prefix} {key}"
         if key not in fields:
-            raise ConfigError(f"{source}: unknown key '{key}' in [{section}]; valid keys: {', '.join(fields)}")
+            raise ConfigError(f"{unknown_at}: unknown key '{key}'{unknown_in}; valid keys: {', '.join(fields)}")
         value = _convert(value, hints[key], where)
         _check(value, fields[key].metadata, where)
         values[key] = value
+    missing = [name for name, f in fields.items()
+               if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and name not in values]
+    if missing:
+        raise ConfigError(f"{prefix} missing key '{missing[0]}' ({fields[missing[0]].metadata.get('doc', '')})")
     try:
         return cls(**values)
     except ValueError as err:
-        raise ConfigError(f"{source}: [{section}] {err}") from err
+        raise ConfigError(f"{prefix} {err}") from err
+
+
+def _build_section(cls, table: dict, source: Path, section: str):
+    return _build(cls, table, f"{source}: [{section}]", str(source), f" in [{section}]")
 
 
 def parse_override(text: str) -> tuple[str, str, object]:

@@ -61,14 +61,21 @@ def wall_report(U, grid, flow, model: FlowModel) -> dict:
     empty for an inviscid model."""
     if not model.viscous:
         return {}
-    from cfdopt.flow.rans import transport, y_plus
+    from cfdopt.flow.rans import y_plus
     from cfdopt.flow.sa import clip_activity
-    from cfdopt.flow.state import primitive
 
     yp = np.asarray(y_plus(jnp.asarray(U), grid, flow, model))
-    _, _, nu, nu_tilde = transport(primitive(jnp.asarray(U), flow.gamma), flow, model)
     return dict(y_plus_max=float(yp.max()), y_plus_mean=float(yp.mean()),
-                **clip_activity(np.asarray(nu_tilde / nu), model.sa))
+                **clip_activity(chi_field(U, flow, model), model.sa))
+
+
+def chi_field(U, flow, model: FlowModel) -> np.ndarray:
+    """``(ni, nj)`` cell values of ``chi = nu_tilde / nu`` of a RANS-SA state ``U`` ``(ni, nj, 5)``."""
+    from cfdopt.flow.rans import transport
+    from cfdopt.flow.state import primitive
+
+    _, _, nu, nu_tilde = transport(primitive(jnp.asarray(U), flow.gamma), flow, model)
+    return np.asarray(nu_tilde / nu)
 
 
 def cell_fields(U, flow, model: FlowModel) -> dict:

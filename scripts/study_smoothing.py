@@ -28,7 +28,6 @@ import time
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import matplotlib
 
 matplotlib.use("Agg")
@@ -38,12 +37,11 @@ import numpy as np  # noqa: E402
 from cfdopt.cli import enable_compilation_cache  # noqa: E402
 from cfdopt.config import load_case  # noqa: E402
 from cfdopt.errors import CfdoptError  # noqa: E402
-from cfdopt.flow.rans import transport  # noqa: E402
 from cfdopt.flow.sa import clip_activity, transition_width  # noqa: E402
-from cfdopt.flow.state import primitive  # noqa: E402
 from cfdopt.optimize import run_optimization  # noqa: E402
 from cfdopt.plots.flow import plot_clip_map  # noqa: E402
 from cfdopt.problem import AeroProblem  # noqa: E402
+from cfdopt.solution import chi_field  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ("sa-clip-study", "sa-clip-active")
@@ -70,6 +68,16 @@ def release() -> None:
     jax.clear_caches()
 
 
+def per_choice(part: str, case: str, choices, run) -> list[dict]:
+    """``run(case, clip, s)`` for each ``(clip, s)`` of ``choices``, one progress line each."""
+    rows = []
+    for clip, s in choices:
+        print(f"{part}: {case} {label(clip, s)} ...", flush=True)
+        rows.append(run(case, clip, s))
+        release()
+    return rows
+
+
 def label(clip, s):
     return f"softplus s={s:g}" if clip == "softplus" else clip
 
@@ -81,13 +89,6 @@ def case_dir(name: str) -> str:
 def problem_for(case, overrides, clip, s) -> AeroProblem:
     return AeroProblem(load_case(case_dir(case), list(overrides) + [f"numerics.sa_clip={clip}",
                                                                     f"numerics.sharpness={s}"]))
-
-
-def chi_field(problem, ev) -> np.ndarray:
-    """``(ni, nj)`` cell values of ``chi = nu_tilde / nu`` at a converged point."""
-    W = primitive(jnp.asarray(ev.solve.U), ev.flow.gamma)
-    _, _, nu, nu_tilde = transport(W, ev.flow, problem.numerics.model)
-    return np.asarray(nu_tilde / nu)
 
 
 def solve_from_free_stream(problem, d):
@@ -105,7 +106,7 @@ def where_row(case, text, overrides, clip) -> dict:
     ev, hist, msg = solve_from_free_stream(problem, problem.space.initial())
     row = dict(case=case, text=text, clip=clip, its=len(hist) - 1, failed=msg)
     if ev is not None:
-        chi = chi_field(problem, ev)
+        chi = chi_field(ev.solve.U, ev.flow, problem.numerics.model)
         row.update(clip_activity(chi, problem.numerics.model.sa), cd=ev.coefficients["cd"], chi=chi,
                    nodes=np.asarray(ev.grid.nodes), width=transition_width(problem.numerics.model.sa))
     return row
@@ -158,7 +159,7 @@ def study_choice(case, clip, s) -> dict:
         return row
     U0 = ev.solve.U
     cd0 = ev.coefficients["cd"]
-    act = clip_activity(chi_field(problem, ev), problem.numerics.model.sa)
+    act = clip_activity(chi_field(U0, ev.flow, problem.numerics.model), problem.numerics.model.sa)
     grad = float(problem.gradients(ev, ["cd"])["cd"].design[0])
     central, forward, backward = [], [], []
     for h in STEPS:
@@ -181,11 +182,7 @@ def study_choice(case, clip, s) -> dict:
 
 
 def part_choices(case: str, out: Path) -> None:
-    rows = []
-    for clip, s in CHOICES:
-        print(f"choices: {case} {label(clip, s)} ...", flush=True)
-        rows.append(study_choice(case, clip, s))
-        release()
+    rows = per_choice("choices", case, CHOICES, study_choice)
     hard = next(r for r in rows if r["clip"] == "hard")
     ok = [r for r in rows if not r["failed"]]
     print(f"\n{case}: values, bias against the hard clip, Newton from the free stream\n")
@@ -280,11 +277,7 @@ def _short(message: str) -> str:
 
 
 def part_optimize(case: str, out: Path) -> None:
-    rows = []
-    for clip, s in OPT_CHOICES:
-        print(f"optimize: {case} {label(clip, s)} ...", flush=True)
-        rows.append(optimize_choice(case, clip, s))
-        release()
+    rows = per_choice("optimize", case, OPT_CHOICES, optimize_choice)
     print(f"\n{case}: drag minimization, same budget per choice\n")
     print("| sa_clip | iterations | evaluations | rejected trials | failed solves | CD baseline | CD final | "
           "final design, CD with the hard clip | reduction | wall | scipy's exit per run |")

@@ -88,12 +88,12 @@ def plot_clip_map(nodes: np.ndarray, chi: np.ndarray, width: float, path, title:
     ax.set_aspect("equal")
     ax.set_xlabel("x / chord")
     ax.set_ylabel("y / chord")
-    axes[1].set_xlim(*zoom[0])
-    axes[1].set_ylim(*zoom[1])
-    axes[1].set_title("near the airfoil")
+    ax.set_xlim(*zoom[0])
+    ax.set_ylim(*zoom[1])
+    ax.set_title("near the airfoil")
     colors = [cmap(0), cmap(1), cmap(2)]
     labels = [f"chi <= 0 ({100 * np.mean(kind == 0):.1f}% of cells)",
               f"softplus transition 0 < chi < {width:.3g} ({100 * np.mean(kind == 1):.1f}%)",
               "clip inactive"]
-    axes[1].legend(handles=[Patch(color=c, label=t) for c, t in zip(colors, labels)], loc="upper right", fontsize=8)
+    ax.legend(handles=[Patch(color=c, label=t) for c, t in zip(colors, labels)], loc="upper right", fontsize=8)
     save_figure(fig, path, title)
