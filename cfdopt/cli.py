@@ -15,7 +15,7 @@ from pathlib import Path
 from cfdopt import __version__
 from cfdopt.errors import CfdoptError
 
-COMMANDS = ("check", "mesh", "solve", "gradient", "optimize", "plot", "snn")
+COMMANDS = ("check", "mesh", "solve", "polar", "gradient", "optimize", "plot", "snn")
 
 
 def _load_command(name: str):

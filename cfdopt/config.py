@@ -267,6 +267,36 @@ def _translate_old(opt: OptimizeConfig, key: str) -> tuple[ConstraintConfig, ...
     return tuple(ConstraintConfig("thickness", lower=value, station=s, relative=True) for s in opt.thickness_stations)
 
 
+POLAR_VARIABLES = ("alpha", "mach")
+"""What ``[polar]`` can sweep: a ``[flow]`` key each, whose bounds the swept values must meet."""
+
+
+@dataclass(frozen=True)
+class PolarConfig:
+    """``[polar]``: the sweep of ``cfdopt polar``, one flow solve per value of ``variable`` (the other ``[flow]`` keys
+    fixed; a Mach sweep of a rans-sa case keeps the Reynolds number). Each point starts from the converged flow of its
+    neighbour, outward from the value nearest the case's own (docs/polar.md)."""
+
+    variable: str = _key("alpha", "swept [flow] key: 'alpha' (degrees) or 'mach'", choices=POLAR_VARIABLES)
+    values: tuple[float, ...] = _key(
+        (-2.0, 0.0, 2.0, 4.0, 6.0), "values of variable to solve at (any order, each once, within the bounds of the "
+        "[flow] key); on the command line --values -2 0 2 4 or --set polar.values=[-2,0,2,4]")
+
+    def __post_init__(self):
+        if self.variable not in POLAR_VARIABLES:
+            raise ValueError(f"variable: expected one of {', '.join(map(repr, POLAR_VARIABLES))}, got {self.variable!r}")
+        if not self.values:
+            raise ValueError(f"values: expected at least one {self.variable} value, got []")
+        repeated = sorted({v for v in self.values if self.values.count(v) > 1})
+        if repeated:
+            raise ValueError(f"values: expected each value once, got {repeated[0]!r} more than once")
+        meta = {f.name: f.metadata for f in dataclasses.fields(FlowConfig)}[self.variable]
+        for v in self.values:
+            why = _out_of_bounds(v, meta)
+            if why:
+                raise ValueError(f"values: {why} (the bounds of [flow] {self.variable}, variable = {self.variable!r})")
+
+
 @dataclass(frozen=True)
 class Config:
     """A whole case: one dataclass per section, plus where it came from."""
@@ -277,6 +307,7 @@ class Config:
     numerics: NumericsConfig = field(default_factory=NumericsConfig)
     design: DesignConfig = field(default_factory=DesignConfig)
     optimize: OptimizeConfig = field(default_factory=OptimizeConfig)
+    polar: PolarConfig = field(default_factory=PolarConfig)
     snn: SnnConfig = field(default_factory=SnnConfig)
     case_dir: Path = Path(".")
     source: Path = Path(CASE_FILE)
@@ -291,6 +322,7 @@ SECTIONS: dict[str, type] = {
     "numerics": NumericsConfig,
     "design": DesignConfig,
     "optimize": OptimizeConfig,
+    "polar": PolarConfig,
     "snn": SnnConfig,
 }
 
@@ -355,9 +387,17 @@ def _check(value, meta, where: str) -> None:
     choices = meta.get("choices")
     if choices is not None and value not in choices:
         raise ConfigError(f"{where}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
+    why = _out_of_bounds(value, meta)
+    if why:
+        raise ConfigError(f"{where}: {why}")
+
+
+def _out_of_bounds(value, meta) -> str:
+    """``"expected a value > 0.0, got -1"`` where ``value`` breaks a bound of ``meta`` (``gt``, ...), else ``""``."""
     for name, (ok, sym) in _BOUNDS.items():
         if name in meta and not ok(value, meta[name]):
-            raise ConfigError(f"{where}: expected a value {sym} {meta[name]}, got {value!r}")
+            return f"expected a value {sym} {meta[name]}, got {value!r}"
+    return ""
 
 
 def _build(cls, table: dict, prefix: str, unknown_at: str, unknown_in: str = ""):
