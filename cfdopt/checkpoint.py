@@ -30,7 +30,7 @@ from cfdopt.config import config_to_dict
 from cfdopt.errors import CfdoptError
 
 CHECKPOINT = "checkpoint.npz"
-VERSION = 2
+VERSION = 3
 _ARRAYS = ("x", "design", "grad", "cons", "cons_jac", "surface")
 
 
@@ -54,7 +54,7 @@ def fingerprint(cfg) -> str:
 
 def point_to_dict(point) -> dict:
     out = {k: getattr(point, k) for k in ("index", "ok", "f", "objective", "coefficients", "alpha",
-                                         "flow_s", "adjoint_s", "message", "f_scale")}
+                                         "flow_s", "adjoint_s", "message", "f_scale", "newton")}
     out.update({k: np.asarray(getattr(point, k)).tolist() for k in _ARRAYS})
     out["cons_jac_shape"] = list(np.shape(point.cons_jac))
     out["surface_shape"] = list(np.shape(point.surface))
@@ -68,7 +68,7 @@ def point_from_dict(data: dict):
     arrays["cons_jac"] = arrays["cons_jac"].reshape(data["cons_jac_shape"])
     arrays["surface"] = arrays["surface"].reshape(data["surface_shape"])
     scalars = {k: data[k] for k in ("index", "ok", "f", "objective", "coefficients", "alpha", "flow_s",
-                                    "adjoint_s", "message", "f_scale")}
+                                    "adjoint_s", "message", "f_scale", "newton")}
     return Point(**arrays, **scalars)
 
 

@@ -2,7 +2,7 @@
 
 The CLI only parses, loads the case and calls a command module in
 :mod:`cfdopt.commands`; library errors become a one-line message on stderr
-and a non-zero exit code (2 for bad input, 3 for a failed solve).
+and a non-zero exit code (2 for bad input, 3 for a failed solve, 4 for an optimization that found no feasible design).
 """
 
 from __future__ import annotations

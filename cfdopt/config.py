@@ -96,6 +96,7 @@ class NumericsConfig:
     point_vortex: bool = _key(False, "point-vortex correction of the far-field state")
     tolerance: float = _key(1e-10, "converged when the residual norm has dropped by this factor", gt=0.0, lt=1.0)
     max_iterations: int = _key(100, "maximum Newton iterations", ge=1)
+    warm_max_iterations: int = _key(40, "Newton iterations a solve started from a nearby design's flow (the optimizer's trials, gradient --check-fd) may take before it is given up and the design solved again from the free stream: a long line-search step whose flow the warm start cannot follow then costs this, not max_iterations", ge=1)
     cfl_start: float = _key(50.0, "initial CFL number of the pseudo-transient continuation", gt=0.0)
     restart_cfl: float = _key(5000.0, "initial CFL number of a solve that starts from a given flow (the optimizer's warm starts, solve --restart)", gt=0.0)
     cfl_max: float = _key(1e10, "CFL cap (large: pure Newton near convergence)", gt=0.0)
@@ -123,6 +124,7 @@ class DesignConfig:
     parametrization: str = _key("hicks-henne", "shape parametrization", choices=("hicks-henne", "cst", "none"))
     n_bumps: int = _key(8, "Hicks-Henne bumps per surface", ge=1)
     bump_width: float = _key(3.0, "Hicks-Henne width exponent t (larger: narrower bumps)", gt=0.0)
+    bump_spacing: str = _key("cosine", "Hicks-Henne peak positions x_k, k = 1..n: 'cosine' (1 - cos(pi k/(n+1)))/2, clustered at the edges; 'even' k/(n+1), as SU2's airfoil tutorials (19 bumps: 0.05 to 0.95). Many cosine bumps put a peak so near the leading edge that small amplitudes fold it", choices=("cosine", "even"))
     cst_order: int = _key(6, "CST (Kulfan) Bernstein order per surface", ge=1, le=16)
     bound: float = _key(0.01, "bound on each design variable (|d| <= bound), chords or CST weight units", gt=0.0)
     alpha: bool = _key(False, "treat the angle of attack as a design variable (for a CL target)")
@@ -218,6 +220,7 @@ class OptimizeConfig:
     method: str = _key("auto", "scipy method; auto: L-BFGS-B without constraints, SLSQP with", choices=("auto", "l-bfgs-b", "slsqp"))
     max_iterations: int = _key(30, "maximum optimizer iterations", ge=1)
     tolerance: float = _key(1e-8, "optimizer tolerance (ftol)", gt=0.0)
+    feasibility_tolerance: float = _key(1e-4, "largest constraint violation (in each constraint's units: coefficients, chords, fractions of the baseline) of a design that counts as feasible; the result is the best feasible design evaluated, and a run without one says so and exits with status 4", gt=0.0)
     constraint: tuple[ConstraintConfig, ...] = _key(
         (), "constraints, an array of tables [[optimize.constraint]] (keys in the table below); on the command line "
             "--set 'optimize.constraint=[{quantity=\"cl\", lower=0.3}]' replaces them all")

@@ -112,7 +112,8 @@ def design_space(design_cfg, baseline: np.ndarray, alpha0: float = 0.0) -> Desig
     """Build the design space of a ``[design]`` section around a meshed baseline surface."""
     baseline = np.asarray(baseline, dtype=np.float64)
     shape_fn, params, _ = build_shape(
-        design_cfg.parametrization, baseline, design_cfg.n_bumps, design_cfg.bump_width, design_cfg.cst_order
+        design_cfg.parametrization, baseline, design_cfg.n_bumps, design_cfg.bump_width, design_cfg.cst_order,
+        design_cfg.bump_spacing,
     )
     if isinstance(params, HicksHenne):
         names = [f"hh_upper_{k} (x={x:.3f})" for k, x in enumerate(params.upper_peaks)]

@@ -28,6 +28,7 @@ class SolveError(CfdoptError):
 
     exit_code = 3
 
-    def __init__(self, message: str, history=None):
+    def __init__(self, message: str, history=None, iterations: int | None = None):
         super().__init__(message)
         self.history = history
+        self.iterations = iterations

@@ -32,8 +32,10 @@ Every evaluation computes the objective, its gradient and all constraints with
 their Jacobians together and is stored as a :class:`Point`; scipy's separate
 calls for ``f``, ``g`` and ``c`` at one ``x`` hit that cache. A refused mesh
 deformation or a failed flow/adjoint solve becomes a *failed point*: the
-objective is set above every value seen so far and the gradient is the last
-good one, so the line search of either method shrinks the step; the event goes
+objective is set above every value seen so far, each aerodynamic constraint
+further from feasible than at any good point, and the gradient is the last
+good one, so the line search of either method shrinks the step (and never
+takes a failed point as its iterate); the event goes
 to ``on_event`` and the run continues. With a :class:`cfdopt.checkpoint.Checkpoint`
 the cache is saved after every evaluation, and a resumed run replays the same
 deterministic scipy sequence from it, evaluating only what was never computed.
@@ -62,7 +64,8 @@ from cfdopt.flow.forces import surface_cp
 from cfdopt.geometry import area, thickness_at
 
 FAIL_MARGIN = 1.0
-"""A failed point's scaled objective is the worst good value seen plus this (a unit step's worth of descent)."""
+"""A failed point's scaled objective is the worst good value seen plus this (a unit step's worth of descent), and
+each of its aerodynamic constraints this much further from feasible than at any good point."""
 
 MAX_RESTARTS = 4
 """Restarts of the scipy method from the best design when it stops before ``max_iterations``."""
@@ -84,9 +87,11 @@ class Point:
         cons: ``(m,)`` constraint values; ``cons_jac``: ``(m, n)`` ``dc/dx``.
         objective: unscaled ``J``; coefficients: ``{"cl", "cd", "cm"}``; alpha: degrees.
         surface: ``(n_airfoil, 3)`` wall-face ``x, y, Cp`` (empty for a failed point).
-        flow_s, adjoint_s: wall time of the flow solve and of the adjoint solves.
+        flow_s, adjoint_s: wall time of the flow solve (every attempt, a failed point's too) and of the
+            adjoint solves.
         message: why a point failed ("" when ok).
         f_scale: ``J / f`` (set by the baseline, the same for every point of a run).
+        newton: Newton iterations of the flow solve, every attempt included.
     """
 
     index: int
@@ -105,6 +110,7 @@ class Point:
     adjoint_s: float = 0.0
     message: str = ""
     f_scale: float = 1.0
+    newton: int = 0
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,8 @@ class OptimizationResult:
         history: one row (dict) per iteration, iteration 0 the baseline.
         constraint_names: labels of ``Point.cons``.
         final_state: the converged flow of ``final`` when this process computed it, else ``None``.
+        feasible: whether ``final`` meets every constraint to ``[optimize] feasibility_tolerance``
+            (:func:`select_final`).
     """
 
     baseline: Point
@@ -182,6 +190,7 @@ class OptimizationResult:
     constraint_names: tuple = ()
     restarts: int = 0
     final_state: np.ndarray | None = None
+    feasible: bool = True
 
 
 def best_point(points, constraints: ConstraintSet, tolerance: float = 0.0) -> Point | None:
@@ -190,6 +199,22 @@ def best_point(points, constraints: ConstraintSet, tolerance: float = 0.0) -> Po
     tol = max(tolerance, 1e-6)
     good = [p for p in points if p.ok and violation(p, constraints) <= tol]
     return min(good, key=lambda p: (p.f, p.index), default=None)
+
+
+def select_final(points, constraints: ConstraintSet, tolerance: float) -> tuple[Point, bool]:
+    """The run's result: ``(point, feasible)``.
+
+    The design with the lowest objective among the good points that violate no constraint by more than
+    ``tolerance`` (``[optimize] feasibility_tolerance``); when there is none, the good point with the
+    smallest violation (then the lowest objective), flagged infeasible. Never a point merely because the
+    method stopped there: an SLSQP run cut off by its iteration limit often ends on an infeasible iterate
+    while feasible ones of nearly the same objective were evaluated before.
+    """
+    best = best_point(points, constraints, tolerance)
+    if best is not None:
+        return best, True
+    good = [p for p in points if p.ok]
+    return min(good, key=lambda p: (violation(p, constraints), p.f, p.index)), False
 
 
 def thickness_max_stations(surface) -> np.ndarray:
@@ -384,15 +409,16 @@ class Evaluator:
         geo, geo_jac = self._geometric(d)
         names = list(dict.fromkeys((self.objective,) + self.constraints.adjoints()))
         t0 = time.perf_counter()
-        if self.warm_start and self.anchor is not None:
-            self.problem.warm_state = self.states[self.anchor]
+        U0 = self.states[self.anchor] if self.warm_start and self.anchor is not None else None
         try:
-            ev = self.problem.evaluate(d, warm_start=self.warm_start)
+            ev = self.problem.evaluate(d, U0=U0)
             self.states[index] = np.asarray(ev.solve.U, dtype=np.float64)
             t1 = time.perf_counter()
             grads = self.problem.gradients(ev, names)
         except (MeshError, SolveError) as err:
-            return self._failed(index, x, d, geo, geo_jac, f"{type(err).__name__}: {err}")
+            newton = getattr(err, "iterations", None) or 0
+            return self._failed(index, x, d, geo, geo_jac, f"{type(err).__name__}: {err}", newton,
+                                time.perf_counter() - t0)
         t2 = time.perf_counter()
         if index == 0:
             g0 = float(np.linalg.norm(grads[self.objective].design * self.scale))
@@ -409,20 +435,27 @@ class Evaluator:
                      cons_jac=np.concatenate(jac, axis=0), objective=float(g.value),
                      coefficients={k: float(v) for k, v in ev.coefficients.items()}, alpha=float(ev.flow.alpha),
                      surface=np.column_stack([np.asarray(xy), np.asarray(cp)]), flow_s=t1 - t0, adjoint_s=t2 - t1,
-                     f_scale=self.f_scale)
+                     f_scale=self.f_scale, newton=ev.newton)
 
-    def _failed(self, index, x, d, geo, geo_jac, message) -> Point:
+    def _failed(self, index, x, d, geo, geo_jac, message, newton, seconds) -> Point:
         good = [p for p in self.points if p.ok]
         if not good:
             raise CfdoptError(f"the baseline design cannot be evaluated: {message}")
         last = good[-1]
         n_geo = self.constraints.n_geometric
-        cons = np.concatenate([geo, last.cons[n_geo:]])
+        seen = np.array([p.cons[n_geo:] for p in good]).reshape(len(good), -1)
+        eq = self.constraints.equality[n_geo:]
+        worst = np.where(eq, np.max(np.abs(seen), axis=0, initial=0.0), -np.min(seen, axis=0, initial=0.0))
+        # worse than every good point in each component, so that no merit function (SLSQP's L1 penalty
+        # f + sum mu |c|) can prefer a failed point to a good one: the line search backs off from it
+        aero = np.where(eq, 1.0, -1.0) * (np.maximum(worst, 0.0) + FAIL_MARGIN)
+        cons = np.concatenate([geo, aero])
         jac = np.concatenate([geo_jac, last.cons_jac[n_geo:]], axis=0)
         f = max(p.f for p in good) + FAIL_MARGIN
         return Point(index=index, x=x, design=d, ok=False, f=f, grad=last.grad, cons=cons, cons_jac=jac,
                      objective=float("nan"), coefficients=dict(cl=float("nan"), cd=float("nan"), cm=float("nan")),
-                     alpha=float("nan"), surface=np.zeros((0, 3)), message=message, f_scale=self.f_scale)
+                     alpha=float("nan"), surface=np.zeros((0, 3)), message=message, f_scale=self.f_scale,
+                     flow_s=seconds, newton=newton)
 
 
 def _scipy_constraints(ev: Evaluator) -> list[dict]:
@@ -441,7 +474,8 @@ def history_row(ev: Evaluator, iteration: int, point: Point, since: int, t_start
                cl=point.coefficients["cl"], cd=point.coefficients["cd"], cm=point.coefficients["cm"],
                alpha=point.alpha, grad_norm=projected_gradient_norm(point, ev.lower, ev.upper),
                violation=violation(point, ev.constraints), failed=sum(not p.ok for p in batch),
-               flow_s=sum(p.flow_s for p in batch), adjoint_s=sum(p.adjoint_s for p in batch),
+               newton=sum(p.newton for p in batch), flow_s=sum(p.flow_s for p in batch),
+               adjoint_s=sum(p.adjoint_s for p in batch), failed_s=sum(p.flow_s for p in batch if not p.ok),
                elapsed_s=time.perf_counter() - t_start, replayed=point.index in ev.replayed)
     row.update({f"c_{name}": float(v) for name, v in zip(ev.constraints.names, point.cons)})
     return row
@@ -470,9 +504,10 @@ class _Iterations:
 
     def gradient(self, x) -> np.ndarray:
         point = self.ev(x)
-        self.last_gradient = point
-        if self.accept_on_gradient:
-            self.ev.accept(point)
+        if point.ok:  # a failed point is never an iterate, whatever the method does with it
+            self.last_gradient = point
+            if self.accept_on_gradient:
+                self.ev.accept(point)
         return point.grad
 
     def __call__(self, xk=None) -> None:
@@ -543,11 +578,12 @@ def run_optimization(problem, opt_cfg, *, cached=(), warm=None, on_point=None, o
                               f"(largest shape variable {np.max(np.abs(initial[:problem.space.n_shape])):.4g}, "
                               f"bound {problem.cfg.design.bound})")
         x_start = np.clip(x_start, ev.lower, ev.upper)
+    tol = opt_cfg.feasibility_tolerance
     for run in range(MAX_RESTARTS + 1):
         left = iterations_left()
         if left < 1:
             break
-        best_before = best_point(ev.points, constraints)
+        before = select_final(ev.points, constraints, tol)
         options = dict(maxiter=left, ftol=opt_cfg.tolerance)
         if method == "L-BFGS-B":
             options.update(gtol=1e-8, maxfun=10 * left + 10)
@@ -555,12 +591,14 @@ def run_optimization(problem, opt_cfg, *, cached=(), warm=None, on_point=None, o
                                       callback=iterations, **extra)
         iterations.flush()
         messages.append(str(res.message))
-        best = best_point(ev.points, constraints, violation(ev(res.x), constraints))
+        ev(res.x)
+        after = select_final(ev.points, constraints, tol)
         # A restart drops the quasi-Newton model, which SLSQP in particular can let drift far
         # from the true Hessian; it is worth it only while the last run still made progress.
-        if best is None or best_before is None or best.f > best_before.f - RESTART_GAIN * abs(best_before.f):
+        if not _progress_made(before, after, constraints):
             break
         if run < MAX_RESTARTS and iterations_left() >= 1:
+            best = after[0]
             if on_event is not None:
                 on_event(dict(evaluation=best.index, restart=run + 1, replayed=False,
                               message=f"{method} stopped ({res.message}); restarting from the best design so far "
@@ -568,15 +606,21 @@ def run_optimization(problem, opt_cfg, *, cached=(), warm=None, on_point=None, o
             x_start = best.x
             ev.accept(best)
             iterations.last_emitted = iterations.last_gradient = best  # the restart's start is no new iterate
-    final = ev(res.x)
-    best = best_point(ev.points, constraints, violation(final, constraints))
-    if best is not None and (not final.ok or best.f < final.f):
-        final = best
-    elif not final.ok:
-        final = baseline
+    final, feasible = select_final(ev.points, constraints, tol)
     message = messages[0] if len(messages) == 1 else f"{len(messages)} runs: " + " | ".join(messages)
     return OptimizationResult(baseline=baseline, final=final, iterations=len(iterations.rows) - 1,
                               evaluations=len(ev.points), failed=sum(not p.ok for p in ev.points), method=method,
                               message=message, success=bool(res.success), history=iterations.rows,
                               constraint_names=constraints.names, restarts=len(messages) - 1,
-                              final_state=ev.states.get(final.index))
+                              final_state=ev.states.get(final.index), feasible=feasible)
+
+
+def _progress_made(before, after, constraints) -> bool:
+    """Whether a run of the method improved the result (:func:`select_final` before and after it): it
+    became feasible, or lowered the feasible objective by ``RESTART_GAIN``, or halved the violation."""
+    (p0, ok0), (p1, ok1) = before, after
+    if ok1 != ok0:
+        return ok1
+    if ok1:
+        return p1.f < p0.f - RESTART_GAIN * abs(p0.f)
+    return violation(p1, constraints) < 0.5 * violation(p0, constraints)

@@ -50,9 +50,6 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
     problem = AeroProblem(cfg) if problem is None else problem
     ckpt = Checkpoint(out / CHECKPOINT, fingerprint(cfg))
     cached, warm = ckpt.load() if resume else ([], None)
-    # a run starts from the free stream, a resumed one from the flows the interrupted run would have used
-    # next: the sequence of solves, hence the final design, is then the same bit for bit
-    problem.warm_state = None
     constraints = build_constraints(cfg.optimize, problem.space)
     writer = ResultsWriter(out, problem.space, constraints.names, fresh=not resume)
     if not resume:
@@ -72,9 +69,9 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
     result = run_optimization(problem, cfg.optimize, cached=cached, warm=warm, on_point=on_point, on_event=event,
                               on_iteration=writer.iteration, progress=progress, initial=initial)
     final, base = result.final, result.baseline
-    if result.final_state is not None:
-        problem.warm_state = result.final_state  # the flow the optimizer measured, not the last trial's
-    ev = problem.evaluate(final.design, warm_start=cfg.optimize.warm_start)
+    # from the flow the optimizer measured at the final design (absent when it was replayed from a checkpoint)
+    U0 = result.final_state if cfg.optimize.warm_start else None
+    ev = problem.evaluate(final.design, U0=U0)
     summary = dict(
         case=str(cfg.case_dir), objective=cfg.optimize.objective, method=result.method, message=result.message,
         success=result.success, iterations=result.iterations, evaluations=result.evaluations,
@@ -87,21 +84,41 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
                    objective=final.objective, alpha=final.alpha, violation=violation(final, constraints),
                    constraints=dict(zip(constraints.names, final.cons.tolist())),
                    design=dict(zip(problem.space.names, final.design.tolist()))),
+        feasible=result.feasible, feasibility_tolerance=cfg.optimize.feasibility_tolerance,
         cd_reduction_percent=100.0 * (1.0 - final.coefficients["cd"] / base.coefficients["cd"]),
         objective_reduction_percent=100.0 * (1.0 - final.objective / base.objective) if base.objective else None,
         flow_time_s=float(sum(r["flow_s"] for r in result.history)),
         adjoint_time_s=float(sum(r["adjoint_s"] for r in result.history)),
+        failed_flow_time_s=float(sum(r["failed_s"] for r in result.history)),
+        newton_iterations=int(sum(r["newton"] for r in result.history)),
         mesh=[problem.grid0.ni, problem.grid0.nj], mach=cfg.flow.mach, model=problem.numerics.model.label,
     )
+    summary["warnings"] = []
+    if not result.feasible:
+        summary["warnings"].append(infeasible_warning(summary))
     if cfg.optimize.warm_start:
-        summary["final_free_stream"] = free_stream_check(problem, final, base)
-        if not summary["final_free_stream"]["same_solution"]:
-            event(dict(evaluation=final.index, free_stream=summary["final_free_stream"]))
+        check = free_stream_check(problem, final, base)
+        summary["final_free_stream"] = check
+        summary["free_stream_same_flow"] = check["same_solution"]
+        if not check["same_solution"]:
+            e = dict(evaluation=final.index, free_stream=check)
+            event(e)
+            summary["warnings"].append(format_event(e).strip().removeprefix("warning: "))
     _write_final(out, problem, final, ev, writer, summary)
     summary["wall_time_s"] = time.perf_counter() - t0
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     draw_figures(out, cfg.optimize.objective, exaggerate)
     return summary
+
+
+def infeasible_warning(summary: dict) -> str:
+    """The line that says a run found no feasible design (:func:`cfdopt.optimize.select_final`)."""
+    f = summary["final"]
+    worst = max(f["constraints"], key=lambda k: abs(f["constraints"][k]))
+    return (f"NO FEASIBLE DESIGN: every design evaluated violates a constraint by more than "
+            f"{summary['feasibility_tolerance']:g}; the result is the least infeasible one (evaluation "
+            f"{summary['final_evaluation']}, violation {f['violation']:.2e}, largest in {worst}). Raise "
+            "[optimize] max_iterations, or check that the constraints can be met together")
 
 
 def free_stream_check(problem, final, base, rtol: float = 1e-4) -> dict:
@@ -121,7 +138,7 @@ def free_stream_check(problem, final, base, rtol: float = 1e-4) -> dict:
     from cfdopt.errors import CfdoptError
 
     try:
-        ev = problem.evaluate(final.design, warm_start=False)
+        ev = problem.evaluate(final.design)
     except CfdoptError as err:
         return dict(converged=False, same_solution=False, message=str(err))
     c = {k: float(ev.coefficients[k]) for k in ("cl", "cd", "cm")}
@@ -174,13 +191,35 @@ def draw_figures(out: Path, objective: str = "cd", exaggerate: float = 1.0) -> l
     return paths
 
 
+def summary_table(s: dict, wall_s: float, peak_mb: float) -> str:
+    """The table the run scripts print after a run (``scripts/run_optimization.py``): results, robustness, cost."""
+    b, f = s["baseline"], s["final"]
+    rows = [("mesh (cells)", f"{s['mesh'][0]} x {s['mesh'][1]}"), ("baseline CD", f"{b['cd']:.6f}"),
+            ("optimized CD", f"{f['cd']:.6f}"), ("reduction (%)", f"{s['cd_reduction_percent']:.1f}")]
+    fs = s.get("final_free_stream")
+    if fs is not None:
+        cd_fs = f"{fs['cd']:.6f} ({fs['cd_reduction_percent']:.1f}%)" if fs["converged"] else "not converged"
+        rows.append(("same design, free-stream CD", cd_fs + ("" if fs["same_solution"] else "  <- another flow")))
+    rows += [("baseline / final CL", f"{b['cl']:+.4f} / {f['cl']:+.4f}"),
+             ("baseline / final CM", f"{b['cm']:+.4f} / {f['cm']:+.4f}"),
+             ("feasible / max violation", f"{'yes' if s['feasible'] else 'NO'} / {f['violation']:.2e}"),
+             ("iterations / evaluations", f"{s['iterations']} / {s['evaluations']}"),
+             ("restarts / final evaluation", f"{s['restarts']} / {s['final_evaluation']}"),
+             ("failed evaluations", f"{s['failed_evaluations']} ({s['failed_flow_time_s']:.0f} s of flow solves)"),
+             ("Newton iterations", f"{s['newton_iterations']}"),
+             ("wall time (min)", f"{wall_s / 60:.1f}"),
+             ("flow / adjoint time (min)", f"{s['flow_time_s'] / 60:.1f} / {s['adjoint_time_s'] / 60:.1f}"),
+             ("peak memory (MB)", f"{peak_mb:.0f}"), ("optimizer message", s["message"])]
+    return "\n".join(f"{k:<28s} {v}" for k, v in rows)
+
+
 def format_row(row: dict) -> str:
-    """One progress line: iteration, objective, CL, CD, CM, |grad|, violation, time."""
+    """One progress line: iteration, objective, CL, CD, CM, |grad|, violation, Newton iterations, time."""
     tag = "  (from checkpoint)" if row.get("replayed") else ""
-    failed = f"  {int(row['failed'])} failed" if row.get("failed") else ""
+    failed = f"  {int(row['failed'])} failed ({row.get('failed_s', 0.0):.1f} s)" if row.get("failed") else ""
     return (f"iter {int(row['iteration']):3d}  obj {row['objective']:+.6e}  CL {row['cl']:+.5f}  CD {row['cd']:.6f}  "
             f"CM {row['cm']:+.5f}  |grad| {row['grad_norm']:.2e}  viol {row['violation']:.1e}  "
-            f"time {row['flow_s'] + row['adjoint_s']:6.1f} s{failed}{tag}")
+            f"Newton {int(row.get('newton', 0)):3d}  time {row['flow_s'] + row['adjoint_s']:6.1f} s{failed}{tag}")
 
 
 def format_event(e: dict) -> str:
@@ -194,5 +233,5 @@ def format_event(e: dict) -> str:
         return (f"  warning: from the free stream the final design solves to a different flow: CD {fs['cd']:.6f} "
                 f"({fs['cd_reduction_percent']:+.1f}% reduction), CL {fs['cl']:+.5f}. The flow has more than one "
                 "steady solution; the optimizer's CD holds only on the branch it followed (summary.json: "
-                "final_free_stream)")
+                "free_stream_same_flow = false)")
     return f"  evaluation {e['evaluation']}: step backed off ({e['message']})"

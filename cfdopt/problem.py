@@ -4,18 +4,21 @@
 ``n_airfoil`` cells), the baseline C-grid and the design space once; then
 
 - :meth:`AeroProblem.evaluate` deforms the grid (refusing folded cells),
-  converges the flow (warm-started from the previous state) and returns the
-  force coefficients;
-- :meth:`AeroProblem.gradient` gives ``dJ/d(design)`` by the discrete
+  converges the flow (from a state the caller passes in, or the free stream)
+  and returns the force coefficients and the state reached;
+- :meth:`AeroProblem.gradients` gives ``dJ/d(design)`` by the discrete
   adjoint (:mod:`cfdopt.adjoint`) for any objective ``J(CL, CD, CM)``, plus
   ``dJ/dMach`` and ``dJ/dalpha``.
 
-The only mutable state is the warm-start cache of the last converged flow,
-which changes cost, not results.
+The problem holds no mutable state: a warm start is passed in and the state
+reached is returned: what an evaluation gives depends on the design and the
+state passed in alone, not on where (this process, a Dask worker) or after
+which other evaluation it runs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import Callable
@@ -58,6 +61,7 @@ class Evaluation:
         flow: the flow conditions (alpha may be a design variable).
         solve: the flow solver's result (state ``solve.U``, history).
         coefficients: ``{"cl", "cd", "cm"}`` as floats.
+        newton: Newton iterations of every attempt (a failed warm start included).
     """
 
     design: np.ndarray
@@ -65,6 +69,7 @@ class Evaluation:
     flow: FlowConditions
     solve: SolveResult
     coefficients: dict
+    newton: int = 0
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,6 @@ class AeroProblem:
         self.mach = float(cfg.flow.mach)
         self.gamma = float(cfg.flow.gamma)
         self.residual = make_residual(self.numerics)
-        self._warm: np.ndarray | None = None
 
     def geometry(self, d):
         """``(grid, flow)`` of design ``d``: pure JAX, differentiable in ``d``."""
@@ -145,36 +149,37 @@ class AeroProblem:
         flow = FlowConditions(mach=self.mach, alpha=self.space.alpha(d), gamma=self.gamma)
         return grid, flow
 
-    def evaluate(self, d, callback=None, warm_start: bool = True) -> Evaluation:
-        """Deform, check and solve at design ``d``.
+    def evaluate(self, d, U0: np.ndarray | None = None, callback=None) -> Evaluation:
+        """Deform, check and solve at design ``d``, starting from the flow ``U0`` when given.
+
+        The warm start is explicit: ``U0`` is a converged ``(ni, nj, nvar)`` state of a nearby design (the
+        optimizer's iterate, a polar's neighbour), or ``None`` for the free stream with mesh sequencing. A
+        solve from ``U0`` that has not converged in ``[numerics] warm_max_iterations`` is tried once more from the
+        free stream. The state reached is
+        ``Evaluation.solve.U``; the problem keeps none.
 
         Raises:
             MeshError: the deformation would fold a cell (nothing is solved).
-            SolveError: the flow did not converge (from the warm start nor from the free stream).
+            SolveError: the flow did not converge (from ``U0`` nor from the free stream); its
+                ``iterations`` counts the Newton iterations of every attempt.
         """
         d = np.asarray(d, dtype=np.float64)
         grid, flow = self.geometry(jnp.asarray(d))
         check_deformation(grid)
         flow = FlowConditions(mach=self.mach, alpha=float(flow.alpha), gamma=self.gamma)
-        starts = [self._warm, None] if (warm_start and self._warm is not None) else [None]
-        result = None
-        for U0 in starts:
-            result = solve_flow(grid, flow, self.numerics, self.settings, U0=U0, callback=callback)
+        starts = [None] if U0 is None else [np.asarray(U0, dtype=np.float64), None]
+        warm = dataclasses.replace(self.settings, max_iterations=min(self.settings.max_iterations,
+                                                                     self.settings.warm_max_iterations))
+        result, iterations = None, 0
+        for start in starts:
+            settings = self.settings if start is None else warm
+            result = solve_flow(grid, flow, self.numerics, settings, U0=start, callback=callback)
+            iterations += result.iterations
             if result.converged:
                 break
         if not result.converged:
-            raise SolveError(f"flow solve failed: {result.message}", history=result.history)
-        self._warm = result.U
-        return Evaluation(d, grid, flow, result, dict(result.coefficients))
-
-    @property
-    def warm_state(self) -> np.ndarray | None:
-        """The flow state the next solve starts from (the last converged one), or ``None`` (free stream)."""
-        return self._warm
-
-    @warm_state.setter
-    def warm_state(self, U) -> None:
-        self._warm = None if U is None else np.asarray(U, dtype=np.float64)
+            raise SolveError(f"flow solve failed: {result.message}", history=result.history, iterations=iterations)
+        return Evaluation(d, grid, flow, result, dict(result.coefficients), iterations)
 
     def gradients(self, ev: Evaluation, names) -> dict[str, Gradient]:
         """Adjoint gradients of several objectives at one converged point (one LU, one solve each)."""
@@ -197,9 +202,9 @@ class AeroProblem:
             )
         return out
 
-    def value_and_grad(self, d, objective: str = "cd", callback=None) -> tuple[float, np.ndarray]:
-        """``(J, dJ/dd)`` for an optimizer: one warm-started solve and one adjoint solve."""
-        ev = self.evaluate(d, callback=callback)
+    def value_and_grad(self, d, objective: str = "cd", U0=None, callback=None) -> tuple[float, np.ndarray]:
+        """``(J, dJ/dd)``: one solve (from ``U0`` when given) and one adjoint solve."""
+        ev = self.evaluate(d, U0=U0, callback=callback)
         g = self.gradients(ev, [objective])[objective]
         return g.value, g.design
 

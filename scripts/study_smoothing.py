@@ -94,7 +94,7 @@ def problem_for(case, overrides, clip, s) -> AeroProblem:
 def solve_from_free_stream(problem, d):
     """``(evaluation or None, residual history, message)`` of a solve from the free stream."""
     try:
-        ev = problem.evaluate(d, warm_start=False)
+        ev = problem.evaluate(d)
         return ev, [h["residual"] for h in ev.solve.history], ""
     except CfdoptError as e:
         hist = getattr(e, "history", None) or []
@@ -141,9 +141,8 @@ def one_sided_fd(problem, d0, U0, h):
     for sign in (1.0, -1.0):
         d = d0.copy()
         d[0] += sign * h
-        problem.warm_state = U0
         try:
-            out.append(problem.evaluate(d).coefficients["cd"])
+            out.append(problem.evaluate(d, U0=U0).coefficients["cd"])
         except CfdoptError:
             out.append(np.nan)
     return out
@@ -171,9 +170,8 @@ def study_choice(case, clip, s) -> dict:
     for a in LINE:
         d = d0.copy()
         d[0] = a
-        problem.warm_state = U0
         try:
-            line.append(problem.evaluate(d).coefficients["cd"])
+            line.append(problem.evaluate(d, U0=U0).coefficients["cd"])
         except CfdoptError:
             line.append(np.nan)
     row.update(cd=cd0, cl=ev.coefficients["cl"], grad=grad, fd_errors=central, forward=forward, backward=backward,

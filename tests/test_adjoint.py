@@ -85,13 +85,13 @@ def test_adjoint_equals_tangent(hh):
         assert rel(float(grads["cd"].design @ np.asarray(v)), t) < 1e-9
 
 
-def fd_errors(problem, d0, grad, k, steps, objective="cd"):
+def fd_errors(problem, d0, grad, k, steps, objective="cd", U0=None):
     errs = []
     for h in steps:
         e = np.zeros_like(d0)
         e[k] = h
-        fp = problem.evaluate(d0 + e).coefficients[objective]
-        fm = problem.evaluate(d0 - e).coefficients[objective]
+        fp = problem.evaluate(d0 + e, U0=U0).coefficients[objective]
+        fm = problem.evaluate(d0 - e, U0=U0).coefficients[objective]
         errs.append(rel((fp - fm) / (2 * h), grad[k]))
     return errs
 
@@ -101,9 +101,9 @@ def test_adjoint_equals_finite_differences_hicks_henne_and_alpha(hh):
     g = problem.gradients(ev, ["cd"])["cd"].design
     # truncation ~ h^2 f''' and solve noise ~ 1e-12 / h (round-off floor of the residual ~7e-13): the best of a sweep reaches 1e-6 relative
     for k in (1, 4):
-        errs = fd_errors(problem, d0, g, k, (1e-4, 3e-5, 1e-5, 3e-6))
+        errs = fd_errors(problem, d0, g, k, (1e-4, 3e-5, 1e-5, 3e-6), U0=ev.solve.U)
         assert min(errs) < 1e-6, errs
-    errs = fd_errors(problem, d0, g, len(d0) - 1, (1e-2, 3e-3, 1e-3, 3e-4))  # alpha in degrees
+    errs = fd_errors(problem, d0, g, len(d0) - 1, (1e-2, 3e-3, 1e-3, 3e-4), U0=ev.solve.U)  # alpha in degrees
     assert min(errs) < 1e-6, errs
 
 
@@ -114,7 +114,7 @@ def test_adjoint_equals_finite_differences_cst():
     ev = problem.evaluate(d0)
     g = problem.gradients(ev, ["cd"])["cd"].design
     for k in (2, 5):
-        errs = fd_errors(problem, d0, g, k, (1e-4, 3e-5, 1e-5, 3e-6))
+        errs = fd_errors(problem, d0, g, k, (1e-4, 3e-5, 1e-5, 3e-6), U0=ev.solve.U)
         assert min(errs) < 1e-6, errs
 
 

@@ -209,7 +209,6 @@ def sweep(problem_alpha):
     """Every kind at one design off the symmetric baseline, with alpha free: the Jacobian the optimizer is given
     (``cons_jac``, scaled variables) along a random direction, and central differences of ``cons`` over STEPS."""
     opt = OptimizeConfig(constraint=EVERY)
-    problem_alpha.warm_state = None
     ev = Evaluator(problem_alpha, "cd", build_constraints(opt, problem_alpha.space))
     rng = np.random.default_rng(7)
     x = ev.x0 + 0.3 * rng.standard_normal(ev.x0.size)
@@ -295,7 +294,6 @@ RUNS = [
 @pytest.mark.parametrize("alpha, constraint, tol", RUNS, ids=[c.toml() for _, c, _ in RUNS])
 def test_slsqp_ends_satisfying_the_constraint(problem_alpha, problem_fixed, alpha, constraint, tol):
     problem = problem_alpha if alpha else problem_fixed
-    problem.warm_state = None
     opt = OptimizeConfig(max_iterations=12, constraint=(constraint,))
     result = run_optimization(problem, opt)
     (name,) = result.constraint_names

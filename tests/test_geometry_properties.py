@@ -83,7 +83,7 @@ def test_area_and_thickness_gradients_vs_finite_differences():
 
 def test_constraint_gradients_through_hicks_henne():
     base = jnp.asarray(load_airfoil("naca0012-sharp", n_points=121))
-    params = HicksHenne.uniform(4)
+    params = HicksHenne.spaced(4)
     d0 = 1e-3 * jax.random.normal(jax.random.PRNGKey(5), (params.n_design,))
     v = jax.random.normal(jax.random.PRNGKey(6), (params.n_design,))
 

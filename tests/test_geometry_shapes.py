@@ -33,7 +33,7 @@ def _baseline(spec="naca0012", n_cells=128):
 
 def test_hicks_henne_zero_design_is_baseline_exactly():
     base = _baseline()
-    params = HicksHenne.uniform(6)
+    params = HicksHenne.spaced(6)
     zero = jnp.zeros(params.n_design)
     np.testing.assert_array_equal(hicks_henne(base, zero, params), base)
     np.testing.assert_array_equal(jax.jit(hicks_henne, static_argnums=2)(base, zero, params), base)
@@ -78,7 +78,7 @@ def _fd_check(shape_fn, base, design, direction):
 
 def test_hicks_henne_jvp_matches_finite_differences():
     base = _baseline()
-    params = HicksHenne.uniform(5, width=2.5)
+    params = HicksHenne.spaced(5, width=2.5)
     key = jax.random.PRNGKey(0)
     design = 0.003 * jax.random.normal(key, (params.n_design,))
     direction = jax.random.normal(jax.random.PRNGKey(1), (params.n_design,))
@@ -186,3 +186,12 @@ def test_hicks_henne_bump_shape():
     b = hicks_henne_bump(x, 0.3, 3.0)
     np.testing.assert_allclose(b, [0.0, 1.0, 0.0], atol=1e-15)  # sin(pi 0.5)^t = 1 at the peak
     assert bool(jnp.all(jnp.isfinite(jax.vmap(jax.grad(lambda v: hicks_henne_bump(v, 0.3, 3.0)))(x))))
+
+
+def test_even_bump_spacing_is_su2s():
+    """SU2's airfoil tutorials place 19 bumps per surface at x = 0.05, 0.10, ..., 0.95; cosine spacing puts the
+    first at (1 - cos(pi/20))/2 = 0.00616."""
+    np.testing.assert_allclose(HicksHenne.spaced(19, "even").upper_peaks, np.arange(1, 20) * 0.05, rtol=0, atol=1e-15)
+    assert HicksHenne.spaced(19).lower_peaks[0] == pytest.approx(0.0061558, abs=1e-7)
+    with pytest.raises(ValueError, match="spacing"):
+        HicksHenne.spaced(3, "chebyshev")

@@ -72,7 +72,7 @@ def test_jvp_matches_central_differences(grid, shape, value):
 def test_jvp_through_hicks_henne(grid):
     from cfdopt.geometry import HicksHenne, hicks_henne
 
-    params = HicksHenne.uniform(3)
+    params = HicksHenne.spaced(3)
     selig = grid.surface[::-1]
 
     def mesh(design):
@@ -96,6 +96,8 @@ def test_folding_deformation_is_refused_with_location(grid):
     i = int(str(err.value).split("(i=")[1].split(",")[0])
     assert abs(i - (grid.n_wake + k)) <= 1
     assert "folded by" in str(err.value)
+    x = float(str(err.value).split("(x=")[1].split(",")[0])
+    assert abs(x - wall[k, 0]) < 0.05  # where the fold is: the centroid of a near-zero-area cell would be far off
 
 
 def test_open_trailing_edge_is_refused(grid):

@@ -16,7 +16,7 @@ from cfdopt.checkpoint import CHECKPOINT, Checkpoint, fingerprint, point_from_di
 from cfdopt.cli import main
 from cfdopt.config import OptimizeConfig, load_case
 from cfdopt.errors import CfdoptError
-from cfdopt.optimize import ConstraintSet, Point, best_point
+from cfdopt.optimize import ConstraintSet, Point, best_point, select_final
 from cfdopt.optimize_run import format_row, optimize_case
 from cfdopt.problem import AeroProblem
 
@@ -193,6 +193,33 @@ def test_best_point_is_the_lowest_feasible_good_one():
     assert best_point([pts[3]], cons) is None
 
 
+def test_the_result_is_the_best_feasible_design_not_the_last():
+    """SLSQP cut off by its iteration limit ends on an infeasible iterate (the issue's run: CL off by 1.3e-3)
+    while feasible ones were evaluated: the result is the best of those, and a run without one says so."""
+    cons = ConstraintSet(("cl_eq",), np.array([True]), None, 0)
+    pts = [_point(0, 1.0, [0.03]), _point(1, 0.2, [5e-5]), _point(2, 0.25, [-2e-5]), _point(3, 0.19, [1.3e-3]),
+           _point(4, 0.1, [0.0], ok=False)]
+    assert select_final(pts, cons, 1e-4) == (pts[1], True)  # not 3 (the last good one, infeasible) nor 4 (failed)
+    final, feasible = select_final(pts, cons, 1e-5)
+    assert not feasible and final is pts[2]  # none within 1e-5: the least infeasible, flagged
+
+
+def test_an_infeasible_run_says_so_and_exits_4(tmp_path, monkeypatch, capsys):
+    """Thickness at 30% chord at least 1.5 times the baseline's, with bumps of at most 0.005 chords: no design
+    can meet it. The run reports the least infeasible design loudly and exits with status 4."""
+    monkeypatch.setenv("CFDOPT_CACHE_DIR", "")
+    out = tmp_path / "infeasible"
+    args = ["optimize", str(CASE), "--out", str(out)] + [f"--set={s}" for s in TINY] + [
+        "--set", "optimize.max_iterations=1", "--set", "optimize.cl_target=0.3", "--set",
+        "optimize.thickness_fraction=1.5", "--set", "optimize.thickness_stations=[0.3]"]
+    assert main(args) == 4
+    captured = capsys.readouterr()
+    assert "INFEASIBLE result" in captured.out and "NO FEASIBLE DESIGN" in captured.err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["feasible"] is False and summary["final"]["violation"] > 0.1
+    assert any("NO FEASIBLE DESIGN" in w for w in summary["warnings"])
+
+
 def test_failed_points_are_backed_off(problem, tmp_path):
     """A bound of 0.3 chords: the first full step folds the mesh or breaks the solve; the run goes on."""
     cfg = tiny_case("design.bound=0.3", max_iterations=2)
@@ -204,6 +231,54 @@ def test_failed_points_are_backed_off(problem, tmp_path):
     log = (tmp_path / "events.log").read_text()
     assert "backed off" in log and len(log.splitlines()) == len(events)
     assert summary["final"]["cd"] < summary["baseline"]["cd"]
+
+
+def test_a_failed_point_is_worse_than_every_good_one_and_never_an_iterate():
+    """A failed point's objective and each aerodynamic constraint are further from optimal and feasible than at
+    any good point, so SLSQP's merit function (f + sum mu |c|) cannot prefer it: in the issue's run of 2026-11 SLSQP
+    took failed points (their constraints copied from a good one) as iterates, and the history showed NaN drag
+    for the last 20 iterations. And the iterate bookkeeping skips a failed point even when scipy asks for its
+    gradient."""
+    from cfdopt.optimize import Evaluator, _Iterations, build_constraints
+
+    cfg = tiny_case("design.bound=0.3", cl_target=0.3, cm_min=-0.2)
+    big = AeroProblem(cfg)
+    ev = Evaluator(big, "cd", build_constraints(cfg.optimize, big.space))
+    its = _Iterations(ev, "SLSQP", None, None, 0.0)
+    base = ev(ev.x0)
+    its.gradient(ev.x0)
+    folded = ev(ev.x0 + 1.0)  # every bump 0.3 chords up: the surface crosses itself
+    assert base.ok and not folded.ok and "MeshError" in folded.message
+    assert folded.f > base.f
+    assert abs(folded.cons[0]) > abs(base.cons[0]) + 0.99  # cl = 0.3: |c| grows by FAIL_MARGIN
+    assert folded.cons[1] < min(base.cons[1], 0.0) - 0.99  # cm >= -0.2: violated by FAIL_MARGIN more
+    its.gradient(ev.x0 + 1.0)
+    assert its.last_gradient is base and ev.anchor == base.index
+
+
+def test_a_warm_start_that_cannot_follow_gives_up_early(monkeypatch):
+    """A warm start that has not converged in [numerics] warm_max_iterations is given up for a solve from the
+    free stream: in the naca0012-su2-inviscid run of 2026-11-30 (commit message) a warm start that could not
+    follow a long line-search step ran all 100 Newton iterations, then converged from the free stream in 20."""
+    import cfdopt.problem
+
+    p = AeroProblem(tiny_case("numerics.warm_max_iterations=1"))
+    d0 = p.space.initial()
+    base = p.evaluate(d0)
+    calls = []
+    real = cfdopt.problem.solve_flow
+
+    def spy(grid, flow, numerics, settings, U0=None, callback=None):
+        out = real(grid, flow, numerics, settings, U0=U0, callback=callback)
+        calls.append((U0 is None, settings.max_iterations, out.iterations, out.converged))
+        return out
+
+    monkeypatch.setattr(cfdopt.problem, "solve_flow", spy)
+    ev = p.evaluate(d0 + 0.004, U0=base.solve.U)
+    (warm, cold) = calls
+    assert warm == (False, 1, 1, False)  # capped at one iteration (it needs about 5)
+    assert cold[0] and cold[1] == p.settings.max_iterations and cold[3]
+    assert ev.newton == 1 + cold[2]
 
 
 def test_plot_command_redraws(lbfgs_run, monkeypatch):
@@ -218,10 +293,10 @@ def test_plot_command_redraws(lbfgs_run, monkeypatch):
 
 def test_progress_line_has_every_field():
     row = dict(iteration=3, objective=0.01, cl=0.3, cd=0.01, cm=-0.05, grad_norm=0.2, violation=0.0,
-               flow_s=1.0, adjoint_s=0.5, failed=1, replayed=True)
+               flow_s=1.0, adjoint_s=0.5, failed=1, failed_s=0.25, newton=17, replayed=True)
     line = format_row(row)
-    for part in ("iter   3", "CL +0.30000", "CD 0.010000", "CM -0.05000", "|grad| 2.00e-01", "viol", "1.5 s",
-                 "1 failed", "checkpoint"):
+    for part in ("iter   3", "CL +0.30000", "CD 0.010000", "CM -0.05000", "|grad| 2.00e-01", "viol", "Newton  17",
+                 "1.5 s", "1 failed (0.2 s)", "checkpoint"):
         assert part in line
 
 
@@ -229,9 +304,9 @@ def test_warm_start_false_solves_every_design_from_the_free_stream(problem, tmp_
     calls = []
     original = problem.evaluate
 
-    def spy(d, callback=None, warm_start=True):
-        calls.append(warm_start)
-        return original(d, callback=callback, warm_start=warm_start)
+    def spy(d, U0=None, callback=None):
+        calls.append(U0 is not None)
+        return original(d, U0=U0, callback=callback)
 
     monkeypatch.setattr(problem, "evaluate", spy)
     cfg = tiny_case(max_iterations=1, warm_start=False)
@@ -249,12 +324,11 @@ def test_trials_start_from_the_iterates_flow(problem, monkeypatch):
     starts = []
     original = problem.evaluate
 
-    def spy(d, callback=None, warm_start=True):
-        starts.append(None if problem.warm_state is None else np.array(problem.warm_state))
-        return original(d, callback=callback, warm_start=warm_start)
+    def spy(d, U0=None, callback=None):
+        starts.append(None if U0 is None else np.array(U0))
+        return original(d, U0=U0, callback=callback)
 
     monkeypatch.setattr(problem, "evaluate", spy)
-    problem.warm_state = None
     ev = Evaluator(problem, "cd", build_constraints(OptimizeConfig(), problem.space))
     step = np.full(ev.x0.shape, 0.5)
     base = ev(ev.x0)
@@ -330,7 +404,7 @@ def test_free_stream_check_flags_a_second_flow_solution(tmp_path):
 
     def problem_with(cd):
         flow = SimpleNamespace(coefficients=dict(cl=0.0, cd=cd, cm=0.0))
-        return SimpleNamespace(evaluate=lambda d, warm_start=True: flow)
+        return SimpleNamespace(evaluate=lambda d, U0=None: flow)
 
     same = free_stream_check(problem_with(0.010 * (1 + 1e-7)), final, base)
     assert same["same_solution"] and same["converged"]
@@ -343,7 +417,7 @@ def test_free_stream_check_flags_a_second_flow_solution(tmp_path):
     writer.event(event)
     assert "solved from the free stream: CD 0.015400" in (tmp_path / "events.log").read_text()
 
-    def failing(d, warm_start=True):
+    def failing(d, U0=None):
         raise CfdoptError("flow solve failed: not converged")
 
     failed = free_stream_check(SimpleNamespace(evaluate=failing), final, base)

@@ -5,6 +5,11 @@ Parses, calls :func:`cfdopt.optimize_run.optimize_case` and prints its progress 
 
 from __future__ import annotations
 
+import sys
+
+INFEASIBLE_EXIT = 4
+"""Exit status of a run that evaluated no design meeting the constraints (its result is the least infeasible)."""
+
 HELP = ("optimize the airfoil shape (adjoint gradients, L-BFGS-B or SLSQP); write history.csv, designs/, "
         "summary.json, solution.vtu, convergence.png, shape.png, cp.png")
 
@@ -30,8 +35,14 @@ def run(args, cfg) -> int:
                             exaggerate=args.exaggerate)
     b, f = summary["baseline"], summary["final"]
     say(f"{summary['message']}")
+    fs = "" if summary.get("free_stream_same_flow", True) else "; from the free stream: ANOTHER FLOW (see warning)"
+    say(("feasible" if summary["feasible"] else "INFEASIBLE") + f" result: evaluation {summary['final_evaluation']}"
+        f", {summary['failed_evaluations']} failed evaluations ({summary['failed_flow_time_s']:.0f} s of "
+        f"{summary['flow_time_s']:.0f} s of flow solves){fs}")
     say(f"CD {b['cd']:.6f} -> {f['cd']:.6f} ({summary['cd_reduction_percent']:+.1f}% reduction), CL {b['cl']:.5f} -> "
         f"{f['cl']:.5f}, CM {b['cm']:+.5f} -> {f['cm']:+.5f}, max violation {f['violation']:.1e}; "
         f"{summary['iterations']} iterations, {summary['evaluations']} evaluations, "
         f"{summary['wall_time_s']:.0f} s; results in {args.out}")
-    return 0
+    for warning in summary["warnings"]:
+        print(f"cfdopt optimize: warning: {warning}", file=sys.stderr)
+    return 0 if summary["feasible"] else INFEASIBLE_EXIT

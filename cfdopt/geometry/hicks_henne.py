@@ -58,11 +58,22 @@ class HicksHenne:
         return len(self.upper_peaks) + len(self.lower_peaks)
 
     @classmethod
-    def uniform(cls, n_per_surface: int, width: float = 3.0) -> "HicksHenne":
-        """``n_per_surface`` peaks per surface at ``x_k = (1 - cos(pi k / (n + 1))) / 2``, k = 1..n."""
+    def spaced(cls, n_per_surface: int, spacing: str = "cosine", width: float = 3.0) -> "HicksHenne":
+        """``n_per_surface`` peaks per surface, the same on both, at ``k = 1..n``:
+
+        - ``"cosine"``: ``x_k = (1 - cos(pi k / (n + 1))) / 2``, clustered at both edges (19 bumps: first
+          peak at x = 0.0062, where a bump of 0.01 chords folds the leading edge);
+        - ``"even"``: ``x_k = k / (n + 1)`` (SU2's airfoil tutorials: 19 bumps at x = 0.05, 0.10, ..., 0.95).
+        """
         if n_per_surface < 1:
             raise ValueError(f"n_per_surface={n_per_surface} must be at least 1")
-        peaks = tuple(0.5 * (1.0 - math.cos(math.pi * k / (n_per_surface + 1))) for k in range(1, n_per_surface + 1))
+        ks = range(1, n_per_surface + 1)
+        if spacing == "cosine":
+            peaks = tuple(0.5 * (1.0 - math.cos(math.pi * k / (n_per_surface + 1))) for k in ks)
+        elif spacing == "even":
+            peaks = tuple(k / (n_per_surface + 1) for k in ks)
+        else:
+            raise ValueError(f"spacing={spacing!r}; expected 'cosine' or 'even'")
         return cls(peaks, peaks, width)
 
 

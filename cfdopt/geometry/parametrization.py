@@ -14,16 +14,18 @@ PARAMETRIZATIONS = ("hicks-henne", "cst", "none")
 
 
 def build_shape(
-    parametrization: str, baseline, n_bumps: int = 8, bump_width: float = 3.0, cst_order: int = 6
+    parametrization: str, baseline, n_bumps: int = 8, bump_width: float = 3.0, cst_order: int = 6,
+    bump_spacing: str = "cosine",
 ) -> tuple[Callable[[jax.Array, jax.Array], jax.Array], HicksHenne | CstParams | None, int]:
     """Shape function, its parameters and the design length for a parametrization name.
 
     Args:
         parametrization: ``"hicks-henne"``, ``"cst"`` or ``"none"``.
         baseline: ``(N, 2)`` Selig-ordered surface (CST weights are fitted to it).
-        n_bumps: Hicks-Henne bumps per surface (cosine-spaced peaks).
+        n_bumps: Hicks-Henne bumps per surface.
         bump_width: Hicks-Henne width exponent.
         cst_order: CST Bernstein order per surface.
+        bump_spacing: Hicks-Henne peak positions, ``"cosine"`` or ``"even"`` (:meth:`HicksHenne.spaced`).
 
     Returns:
         ``(shape, params, n_design)`` where ``shape(baseline, design) -> (N, 2)``
@@ -34,7 +36,7 @@ def build_shape(
         ValueError: unknown parametrization name.
     """
     if parametrization == "hicks-henne":
-        params = HicksHenne.uniform(n_bumps, bump_width)
+        params = HicksHenne.spaced(n_bumps, bump_spacing, bump_width)
         return partial(hicks_henne, params=params), params, params.n_design
     if parametrization == "cst":
         params = CstParams.fit(baseline, cst_order)

@@ -67,7 +67,7 @@ def check_areas(grid, what: str = "mesh") -> None:
         with np.errstate(divide="ignore", invalid="ignore"):
             rank = np.where(np.isfinite(area), area / scale, -np.inf)
         i, j = np.unravel_index(np.argmin(np.where(np.isnan(rank), -np.inf, rank)), area.shape)
-        x, y = np.asarray(m.centre)[i, j]
+        x, y = nodes[i : i + 2, j : j + 2].reshape(-1, 2).mean(axis=0)  # the centroid is undefined at zero area
         typical = float(np.median(np.abs(area[max(i - 1, 0) : i + 2, max(j - 1, 0) : j + 2])))
         raise MeshError(
             f"{what} has {int(bad.sum())} cell(s) with non-positive area; worst is cell (i={i}, j={j}) "
