@@ -159,10 +159,13 @@ class ResultsWriter:
         space: the design space (names, surfaces).
         constraint_names: labels of the constraint values.
         fresh: remove the outputs of an earlier run first.
+        surface_header: the columns of ``surface.csv`` (``x,y,cp``; one ``cp@NAME`` per flight point when
+            there are several).
     """
 
-    def __init__(self, out: Path, space, constraint_names=(), fresh: bool = True):
+    def __init__(self, out: Path, space, constraint_names=(), fresh: bool = True, surface_header: str = "x,y,cp"):
         self.out = Path(out)
+        self.surface_header = surface_header
         self.space = space
         self.constraint_names = tuple(constraint_names)
         self.rows: list[dict] = []
@@ -184,7 +187,7 @@ class ResultsWriter:
         surface = np.asarray(self.space.surface(point.design))
         write_dat(folder / "airfoil.dat", surface, f"cfdopt design {folder.name}")
         if point.surface.size:
-            np.savetxt(folder / "surface.csv", point.surface, delimiter=",", header="x,y,cp", comments="")
+            np.savetxt(folder / "surface.csv", point.surface, delimiter=",", header=self.surface_header, comments="")
         summary = dict(extra, design={n: float(v) for n, v in zip(self.space.names, point.design)},
                        coefficients=point.coefficients,
                        constraints={n: float(v) for n, v in zip(self.constraint_names, point.cons)})

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cfdopt.errors import ConfigError
+from cfdopt.flowpoint import NAME_PATTERN
 from cfdopt.snn.settings import SnnConfig
 
 CASE_FILE = "case.toml"
@@ -69,8 +70,35 @@ class MeshConfig:
 
 
 @dataclass(frozen=True)
+class FlowPointConfig:
+    """``[[flow.point]]``: one flight point of a multi-point case (docs/parallel.md).
+
+    The objective is the weighted sum over the points, ``sum weight * J``; an aerodynamic
+    ``[[optimize.constraint]]`` names the point it holds at (``point = "name"``). A key left out takes the
+    ``[flow]`` value. Without any ``[[flow.point]]`` the case is the one point of ``[flow]``. With
+    ``[design] alpha = true`` each point has its own angle-of-attack variable.
+    """
+
+    LABEL_KEY: typing.ClassVar[str] = "name"
+
+    name: str = field(metadata=dict(
+        doc="label of the point: a letter, then letters, digits or '_' (history columns cd@name, constraints' "
+            "point = name); unique in the case"))
+    mach: float | None = _key(None, "free-stream Mach number (default: [flow] mach)", gt=0.0, lt=5.0)
+    alpha: float | None = _key(None, "angle of attack, degrees (default: [flow] alpha)", ge=-30.0, le=30.0)
+    reynolds: float | None = _key(None, "Reynolds number (rans-sa only; default: [flow] reynolds)", gt=0.0)
+    weight: float = _key(1.0, "weight of this point's objective in the sum (0: a point that only carries "
+                              "constraints)", ge=0.0)
+
+    def __post_init__(self):
+        if not NAME_PATTERN.match(self.name):
+            raise ValueError(f"name: expected a letter, then letters, digits or '_', got {self.name!r}")
+
+
+@dataclass(frozen=True)
 class FlowConfig:
-    """``[flow]``: physical model and free-stream conditions."""
+    """``[flow]``: physical model and free-stream conditions (of every flight point, unless
+    ``[[flow.point]]`` tables list several)."""
 
     model: str = _key("euler", "governing equations", choices=("euler", "rans-sa"))
     mach: float = _key(0.5, "free-stream Mach number", gt=0.0, lt=5.0)
@@ -81,6 +109,20 @@ class FlowConfig:
     prandtl: float = _key(0.72, "laminar Prandtl number (rans-sa only)", gt=0.0)
     prandtl_turbulent: float = _key(0.9, "turbulent Prandtl number (rans-sa only)", gt=0.0)
     nu_tilde_farfield: float = _key(3.0, "far-field nu_tilde / nu_inf (NASA TMR: 3, fully turbulent); a low value lets nu_tilde fall toward 0 at the boundary-layer edge and in the wake, where the eddy-viscosity clip acts (rans-sa only)", gt=0.0)
+    point: tuple[FlowPointConfig, ...] = _key(
+        (), "flight points of a multi-point optimization, an array of tables [[flow.point]] (keys in the table "
+            "below); none: the one point of [flow]")
+
+    def __post_init__(self):
+        names = [p.name for p in self.point]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"point: name {repeated[0]!r} more than once; each [[flow.point]] needs its own name")
+        rans = [p.name for p in self.point if p.reynolds is not None]
+        if rans and self.model != "rans-sa":
+            raise ValueError(f"point {rans[0]!r}: reynolds applies to model = 'rans-sa' only, not {self.model!r}")
+        if self.point and not any(p.weight > 0 for p in self.point):
+            raise ValueError("point: expected at least one [[flow.point]] with weight > 0, got all weights 0")
 
 
 @dataclass(frozen=True)
@@ -156,6 +198,8 @@ class ConstraintConfig:
     station: float | None = _key(None, "x/c of a thickness constraint (quantity = 'thickness' only, required there)",
                                  gt=0.0, lt=1.0)
     relative: bool = _key(False, "values are fractions of the baseline's (thickness_max, thickness, area only)")
+    point: str | None = _key(None, "the [[flow.point]] an aerodynamic quantity holds at (cl, cd, cm, l/d only; "
+                                   "required when the case has several points)")
 
     def __post_init__(self):
         if self.quantity not in CONSTRAINT_QUANTITIES:
@@ -171,6 +215,10 @@ class ConstraintConfig:
             raise ValueError("quantity 'thickness' needs station = x/c (0 < x/c < 1)")
         if self.quantity != "thickness" and self.station is not None:
             raise ValueError(f"station applies to quantity 'thickness' only, not {self.quantity!r}")
+        if self.point is not None and self.quantity in GEOMETRIC_QUANTITIES:
+            raise ValueError(f"point = {self.point!r} applies to aerodynamic quantities only "
+                             f"({', '.join(q for q in CONSTRAINT_QUANTITIES if q not in GEOMETRIC_QUANTITIES)}); "
+                             f"{self.quantity!r} is a property of the shape")
         if self.relative and self.quantity not in GEOMETRIC_QUANTITIES:
             raise ValueError(f"relative = true applies to {', '.join(GEOMETRIC_QUANTITIES)} only; state "
                              f"{self.quantity!r} in absolute terms")
@@ -181,6 +229,8 @@ class ConstraintConfig:
         base = "ld" if self.quantity == "l/d" else self.quantity
         if self.station is not None:
             base += f"@{self.station:g}"
+        if self.point is not None:
+            base += f"@{self.point}"
         return base + ("_rel" if self.relative else "")
 
     def components(self) -> tuple[tuple[str, str, float], ...]:
@@ -454,7 +504,27 @@ def build_config(data: dict, source: Path, case_dir: Path) -> Config:
             raise ConfigError(f"{source}: '{name}' must be a [section] table, got {table!r}")
         sections[name] = _build_section(SECTIONS[name], table, source, name)
     given = frozenset(f"{name}.{key}" for name, table in data.items() for key in table)
-    return Config(**sections, case_dir=case_dir, source=source, given=given)
+    cfg = Config(**sections, case_dir=case_dir, source=source, given=given)
+    _check_constraint_points(cfg)
+    return cfg
+
+
+def _check_constraint_points(cfg: Config) -> None:
+    """Each aerodynamic constraint names a flight point of the case; it must when there are several."""
+    from cfdopt.flowpoint import case_points
+
+    names = [p.name for p in case_points(cfg)]
+    valid = ", ".join(map(repr, names))
+    for k, c in enumerate(cfg.optimize.all_constraints(), 1):
+        where = (f"{cfg.source}: [optimize] constraint #{k} ({c.toml()})" if k <= len(cfg.optimize.constraint)
+                 else f"{cfg.source}: [optimize] {c.toml()} (an older [optimize] key)")
+        if c.quantity in GEOMETRIC_QUANTITIES:
+            continue
+        if c.point is None and len(names) > 1:
+            raise ConfigError(f"{where}: point: expected one of {valid} (the case has several [[flow.point]]; an "
+                              "aerodynamic constraint holds at one of them), got none")
+        if c.point is not None and c.point not in names:
+            raise ConfigError(f"{where}: point = {c.point!r}: expected one of {valid}")
 
 
 def load_case(case_dir: str | Path, overrides: typing.Iterable[str] = ()) -> Config:

@@ -10,6 +10,11 @@ and the objective by the norm of its baseline gradient in those variables,
 descent with a unit Hessian) moves the design by about one bound, and scipy's
 tolerances mean the same thing for any case.
 
+A design is evaluated at every flight point of the case through
+:class:`cfdopt.multipoint.MultiPointProblem` (the objective the weighted sum over
+the points, each aerodynamic constraint at its point); where the points run
+(this process, Dask workers: :mod:`cfdopt.parallel`) is not this module's concern.
+
 Constraints are the ``[[optimize.constraint]]`` tables of the case (the older
 ``[optimize]`` keys translated into them, :meth:`cfdopt.config.OptimizeConfig.all_constraints`);
 each bound or equality on a quantity ``q`` becomes one component in scipy's SLSQP
@@ -59,8 +64,7 @@ import numpy as np
 import scipy.optimize
 
 from cfdopt.config import GEOMETRIC_QUANTITIES
-from cfdopt.errors import CfdoptError, ConfigError, MeshError, SolveError
-from cfdopt.flow.forces import surface_cp
+from cfdopt.errors import CfdoptError, ConfigError
 from cfdopt.geometry import area, thickness_at
 
 FAIL_MARGIN = 1.0
@@ -85,8 +89,11 @@ class Point:
         ok: False for a failed point (mesh refused, solve failed).
         f: scaled objective; ``grad``: ``(n,)`` ``df/dx``.
         cons: ``(m,)`` constraint values; ``cons_jac``: ``(m, n)`` ``dc/dx``.
-        objective: unscaled ``J``; coefficients: ``{"cl", "cd", "cm"}``; alpha: degrees.
-        surface: ``(n_airfoil, 3)`` wall-face ``x, y, Cp`` (empty for a failed point).
+        objective: unscaled ``J``; coefficients: ``{"cl", "cd", "cm"}`` (several flight points: their weighted
+            means, and each point's as ``"cd@NAME"``, ``"alpha@NAME"``:
+            :meth:`cfdopt.multipoint.MultiPointProblem.coefficients`);
+            alpha: degrees (of the first point).
+        surface: ``(n_airfoil, 3)`` wall-face ``x, y, Cp`` (one Cp column per flight point; empty for a failed point).
         flow_s, adjoint_s: wall time of the flow solve (every attempt, a failed point's too) and of the
             adjoint solves.
         message: why a point failed ("" when ok).
@@ -123,15 +130,15 @@ class ConstraintSet:
         equality: ``(m,)`` bool, True for ``c = 0`` components.
         geometric: ``d -> (m_geo,)`` JAX function (the first ``m_geo`` components).
         n_geometric: ``m_geo``.
-        aero: ``(name, quantity, value, sign)`` of each further component: ``sign * (q - value)``,
-            ``quantity`` one of cl, cd, cm, l/d.
+        aero: ``(name, quantity, value, sign, point)`` of each further component: ``sign * (q - value)``,
+            ``quantity`` one of cl, cd, cm, l/d at the flight point named ``point`` (None: the only one).
     """
 
     names: tuple[str, ...]
     equality: np.ndarray
     geometric: Callable | None
     n_geometric: int
-    aero: tuple[tuple[str, str, float, float], ...] = ()
+    aero: tuple[tuple[str, str, float, float, str | None], ...] = ()
 
     @property
     def size(self) -> int:
@@ -139,7 +146,7 @@ class ConstraintSet:
 
     def adjoints(self) -> tuple[str, ...]:
         """Objectives (:data:`cfdopt.problem.OBJECTIVES`) whose adjoint gradients the aerodynamic components need."""
-        return tuple(dict.fromkeys(n for _, q, _, _ in self.aero for n in AERO_NEEDS[q]))
+        return tuple(dict.fromkeys(n for _, q, *_ in self.aero for n in AERO_NEEDS[q]))
 
 
 AERO_NEEDS = {"cl": ("cl",), "cd": ("cd",), "cm": ("cm",), "l/d": ("cl", "cd")}
@@ -262,7 +269,7 @@ def build_constraints(opt_cfg, space) -> ConstraintSet:
     every = opt_cfg.all_constraints()
     geo_parts, stations = _geometric_parts([c for c in every if c.quantity in GEOMETRIC_QUANTITIES], base)
     geo = [(name, kind, value, fn) for c, fn in geo_parts for name, kind, value in c.components()]
-    aero = [(name, kind, value, c.quantity) for c in every if c.quantity not in GEOMETRIC_QUANTITIES
+    aero = [(name, kind, value, c.quantity, c.point) for c in every if c.quantity not in GEOMETRIC_QUANTITIES
             for name, kind, value in c.components()]
     parts = tuple((_SIGN[kind], value, fn) for _, kind, value, fn in geo)
 
@@ -273,7 +280,7 @@ def build_constraints(opt_cfg, space) -> ConstraintSet:
 
     names = tuple(name for name, *_ in geo) + tuple(name for name, *_ in aero)
     equality = np.array([kind == "eq" for _, kind, *_ in geo + aero], dtype=bool)
-    aero_parts = tuple((name, quantity, value, _SIGN[kind]) for name, kind, value, quantity in aero)
+    aero_parts = tuple((name, quantity, value, _SIGN[kind], point) for name, kind, value, quantity, point in aero)
     return ConstraintSet(names, equality, geometric if geo else None, len(geo), aero_parts)
 
 
@@ -312,7 +319,8 @@ class Evaluator:
     """Design -> :class:`Point` with a cache keyed by the exact bits of ``x``.
 
     Args:
-        problem: an :class:`cfdopt.problem.AeroProblem`.
+        problem: a :class:`cfdopt.multipoint.MultiPointProblem` (the case's flight points through a backend, in
+            this process or on Dask workers), or an :class:`cfdopt.problem.AeroProblem` (its case's one point, here).
         objective: objective name (:data:`cfdopt.problem.OBJECTIVES`).
         constraints: from :func:`build_constraints`.
         cached: points from a checkpoint, replayed without computing.
@@ -328,6 +336,10 @@ class Evaluator:
 
     def __init__(self, problem, objective: str, constraints: ConstraintSet, cached=(), on_point=None, on_event=None,
                  warm_start: bool = True, first_step: float = 1.0, warm: dict | None = None):
+        from cfdopt.multipoint import MultiPointProblem
+
+        if not isinstance(problem, MultiPointProblem):  # an AeroProblem: its case's point, in this process
+            problem = MultiPointProblem(problem.cfg, problem=problem)
         space = problem.space
         self.problem = problem
         self.objective = objective
@@ -408,34 +420,33 @@ class Evaluator:
         index = len(self.points)
         geo, geo_jac = self._geometric(d)
         names = list(dict.fromkeys((self.objective,) + self.constraints.adjoints()))
-        t0 = time.perf_counter()
         U0 = self.states[self.anchor] if self.warm_start and self.anchor is not None else None
-        try:
-            ev = self.problem.evaluate(d, U0=U0)
-            self.states[index] = np.asarray(ev.solve.U, dtype=np.float64)
-            t1 = time.perf_counter()
-            grads = self.problem.gradients(ev, names)
-        except (MeshError, SolveError) as err:
-            newton = getattr(err, "iterations", None) or 0
-            return self._failed(index, x, d, geo, geo_jac, f"{type(err).__name__}: {err}", newton,
-                                time.perf_counter() - t0)
-        t2 = time.perf_counter()
+        mp = self.problem
+        t0 = time.perf_counter()
+        results = mp.evaluate(d, U0, names)
+        newton = sum(r.newton for r in results)
+        flow_s, adjoint_s = sum(r.flow_s for r in results), sum(r.adjoint_s for r in results)
+        failed = [(p.name, r.message) for p, r in zip(mp.points, results) if not r.ok]
+        if failed:
+            message = failed[0][1] if mp.single else "; ".join(f"{name}: {m}" for name, m in failed)
+            return self._failed(index, x, d, geo, geo_jac, message, newton, time.perf_counter() - t0)
+        self.states[index] = mp.state(results)
+        value, grad = mp.objective(results, self.objective)
         if index == 0:
-            g0 = float(np.linalg.norm(grads[self.objective].design * self.scale))
-            self.f_scale = g0 / self.first_step if g0 > 0 else max(abs(grads[self.objective].value), 1e-2)
+            g0 = float(np.linalg.norm(grad * self.scale))
+            self.f_scale = g0 / self.first_step if g0 > 0 else max(abs(value), 1e-2)
         cons, jac = [geo], [geo_jac]
-        for _, quantity, value, sign in self.constraints.aero:
-            q, dq = aero_value_grad(grads, quantity)
-            cons.append(np.array([sign * (q - value)]))
-            jac.append(sign * dq[None, :] * self.scale[None, :])
-        xy, cp = surface_cp(jnp.asarray(ev.solve.U), ev.grid, ev.flow)
-        g = grads[self.objective]
-        return Point(index=index, x=x, design=d, ok=True, f=g.value / self.f_scale,
-                     grad=g.design * self.scale / self.f_scale, cons=np.concatenate(cons),
-                     cons_jac=np.concatenate(jac, axis=0), objective=float(g.value),
-                     coefficients={k: float(v) for k, v in ev.coefficients.items()}, alpha=float(ev.flow.alpha),
-                     surface=np.column_stack([np.asarray(xy), np.asarray(cp)]), flow_s=t1 - t0, adjoint_s=t2 - t1,
-                     f_scale=self.f_scale, newton=ev.newton)
+        for _, quantity, value_c, sign, point in self.constraints.aero:
+            k = mp.index(point)
+            q, dq = aero_value_grad(results[k].gradients, quantity)
+            cons.append(np.array([sign * (q - value_c)]))
+            jac.append(sign * mp.embed(dq, k)[None, :] * self.scale[None, :])
+        return Point(index=index, x=x, design=d, ok=True, f=value / self.f_scale,
+                     grad=grad * self.scale / self.f_scale, cons=np.concatenate(cons),
+                     cons_jac=np.concatenate(jac, axis=0), objective=float(value),
+                     coefficients=mp.coefficients(results), alpha=float(results[0].alpha),
+                     surface=mp.surface(results), flow_s=flow_s, adjoint_s=adjoint_s, f_scale=self.f_scale,
+                     newton=newton)
 
     def _failed(self, index, x, d, geo, geo_jac, message, newton, seconds) -> Point:
         good = [p for p in self.points if p.ok]
@@ -477,6 +488,7 @@ def history_row(ev: Evaluator, iteration: int, point: Point, since: int, t_start
                newton=sum(p.newton for p in batch), flow_s=sum(p.flow_s for p in batch),
                adjoint_s=sum(p.adjoint_s for p in batch), failed_s=sum(p.flow_s for p in batch if not p.ok),
                elapsed_s=time.perf_counter() - t_start, replayed=point.index in ev.replayed)
+    row.update({k: v for k, v in point.coefficients.items() if "@" in k})  # each flight point's, when several
     row.update({f"c_{name}": float(v) for name, v in zip(ev.constraints.names, point.cons)})
     return row
 
@@ -534,7 +546,8 @@ def run_optimization(problem, opt_cfg, *, cached=(), warm=None, on_point=None, o
     """Minimize the case's objective from the baseline design (or from ``initial``).
 
     Args:
-        problem: an :class:`cfdopt.problem.AeroProblem`.
+        problem: a :class:`cfdopt.multipoint.MultiPointProblem` (the case's flight points through a backend, in
+            this process or on Dask workers), or an :class:`cfdopt.problem.AeroProblem` (its case's one point, here).
         opt_cfg: the ``[optimize]`` section.
         cached, warm: points and warm-start record of an interrupted run
             (:meth:`cfdopt.checkpoint.Checkpoint.load`).

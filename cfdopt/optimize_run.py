@@ -7,7 +7,8 @@ final design once more and writes, into the results folder ``out``:
 - ``checkpoint.npz``, ``history.csv``, ``events.log``, ``designs/NNNN/`` as the run goes
   (:class:`cfdopt.checkpoint.ResultsWriter`);
 - ``designs/final/``: the final design (``airfoil.dat``, ``summary.json``) and its flow outputs
-  (:func:`cfdopt.solution.write_outputs`), whose ``solution.vtu`` is copied to ``out/solution.vtu``;
+  (:func:`cfdopt.solution.write_outputs`), whose ``solution.vtu`` is copied to ``out/solution.vtu``; with several
+  flight points, each point's outputs in ``designs/final/NAME/`` and ``out/solution@NAME.vtu``;
 - ``summary.json``: baseline and final coefficients, constraints, reductions, counts and times, and with
   warm starts the final design solved again from the free stream (:func:`free_stream_check`);
 - ``convergence.png``, ``shape.png``, ``cp.png`` (:func:`draw_figures`, which ``cfdopt plot`` calls alone
@@ -28,7 +29,7 @@ import numpy as np
 
 
 def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=None, exaggerate: float = 1.0,
-                  problem=None) -> dict:
+                  problem=None, backend=None) -> dict:
     """Run the case's optimization into ``out``; returns the summary written to ``out/summary.json``.
 
     Args:
@@ -38,20 +39,23 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
         progress: called with each iteration's history row.
         on_event: called with a dict for each failed (backed-off) evaluation.
         exaggerate: thickness exaggeration of ``shape.png``.
-        problem: an :class:`cfdopt.problem.AeroProblem` of ``cfg`` to reuse (its compiled
-            functions); default a new one.
+        problem: an :class:`cfdopt.problem.AeroProblem` of ``cfg`` (its first flight point) to reuse (its
+            compiled functions); default a new one.
+        backend: where the flight points are evaluated (:func:`cfdopt.parallel.make_backend`); default this
+            process. The final design's outputs are computed here.
     """
     from cfdopt.checkpoint import CHECKPOINT, Checkpoint, ResultsWriter, fingerprint
+    from cfdopt.multipoint import MultiPointProblem
     from cfdopt.optimize import build_constraints, run_optimization, violation
-    from cfdopt.problem import AeroProblem
 
     t0 = time.perf_counter()
     out = Path(out)
-    problem = AeroProblem(cfg) if problem is None else problem
+    problem = MultiPointProblem(cfg, backend=backend, problem=problem)
     ckpt = Checkpoint(out / CHECKPOINT, fingerprint(cfg))
     cached, warm = ckpt.load() if resume else ([], None)
     constraints = build_constraints(cfg.optimize, problem.space)
-    writer = ResultsWriter(out, problem.space, constraints.names, fresh=not resume)
+    writer = ResultsWriter(out, problem.space, constraints.names, fresh=not resume,
+                           surface_header=problem.surface_header())
     if not resume:
         ckpt.points = []
 
@@ -71,7 +75,8 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
     final, base = result.final, result.baseline
     # from the flow the optimizer measured at the final design (absent when it was replayed from a checkpoint)
     U0 = result.final_state if cfg.optimize.warm_start else None
-    ev = problem.evaluate(final.design, U0=U0)
+    parts = point_views(problem, final, base)
+    evs = [prob.evaluate(f.design, U0=start) for (_, prob, f, _), start in zip(parts, problem.starts(U0))]
     summary = dict(
         case=str(cfg.case_dir), objective=cfg.optimize.objective, method=result.method, message=result.message,
         success=result.success, iterations=result.iterations, evaluations=result.evaluations,
@@ -93,22 +98,51 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
         newton_iterations=int(sum(r["newton"] for r in result.history)),
         mesh=[problem.grid0.ni, problem.grid0.nj], mach=cfg.flow.mach, model=problem.numerics.model.label,
     )
+    if not problem.single:
+        summary["points"] = {name: dict(mach=p.mach, weight=p.weight, baseline=_coefficients(b),
+                                        final=_coefficients(f)) for p, (name, _, f, b) in zip(problem.points, parts)}
     summary["warnings"] = []
     if not result.feasible:
         summary["warnings"].append(infeasible_warning(summary))
     if cfg.optimize.warm_start:
-        check = free_stream_check(problem, final, base)
-        summary["final_free_stream"] = check
-        summary["free_stream_same_flow"] = check["same_solution"]
-        if not check["same_solution"]:
-            e = dict(evaluation=final.index, free_stream=check)
-            event(e)
-            summary["warnings"].append(format_event(e).strip().removeprefix("warning: "))
-    _write_final(out, problem, final, ev, writer, summary)
+        checks = {name: free_stream_check(prob, f, b) for name, prob, f, b in parts}
+        summary["final_free_stream"] = checks[None] if problem.single else checks
+        summary["free_stream_same_flow"] = all(c["same_solution"] for c in checks.values())
+        for name, check in checks.items():
+            if not check["same_solution"]:
+                e = dict(evaluation=final.index, free_stream=check, **({} if name is None else dict(point=name)))
+                event(e)
+                summary["warnings"].append(format_event(e).strip().removeprefix("warning: "))
+    _write_final(out, problem, final, parts, evs, writer)
     summary["wall_time_s"] = time.perf_counter() - t0
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     draw_figures(out, cfg.optimize.objective, exaggerate)
     return summary
+
+
+def point_views(problem, final, base) -> list[tuple]:
+    """``(name, problem, final, base)`` per flight point of a :class:`cfdopt.multipoint.MultiPointProblem`: the
+    point's :class:`cfdopt.problem.AeroProblem` and the final and baseline :class:`cfdopt.optimize.Point` as seen
+    at that point alone (its design vector, its coefficients). One point: ``[(None, problem.base, final, base)]``."""
+    import dataclasses
+
+    from cfdopt.flowpoint import point_config
+    from cfdopt.multipoint import COEFFICIENTS
+    from cfdopt.parallel import problem_for
+
+    if problem.single:
+        return [(None, problem.base, final, base)]
+
+    def view(point, k, name):
+        return dataclasses.replace(point, design=problem.local_design(point.design, k), alpha=point.coefficients[
+            f"alpha@{name}"], coefficients={q: point.coefficients[f"{q}@{name}"] for q in COEFFICIENTS})
+
+    return [(p.name, problem_for(point_config(problem.cfg, p)), view(final, k, p.name), view(base, k, p.name))
+            for k, p in enumerate(problem.points)]
+
+
+def _coefficients(point) -> dict:
+    return dict(cl=point.coefficients["cl"], cd=point.coefficients["cd"], cm=point.coefficients["cm"], alpha=point.alpha)
 
 
 def infeasible_warning(summary: dict) -> str:
@@ -147,21 +181,29 @@ def free_stream_check(problem, final, base, rtol: float = 1e-4) -> dict:
                 cd_reduction_percent=100.0 * (1.0 - c["cd"] / base.coefficients["cd"]))
 
 
-def _write_final(out: Path, problem, final, ev, writer, summary) -> None:
+def _write_final(out: Path, problem, final, parts, evs, writer) -> None:
+    """``designs/final/`` (with one subfolder of flow outputs per flight point when there are several) and
+    ``out/solution.vtu`` (``solution@NAME.vtu`` per point)."""
     from cfdopt.solution import write_outputs
 
     folder = out / "designs" / "final"
     writer.write_design(folder, final, dict(evaluation=final.index))
-    flow_summary = dict(cl=ev.coefficients["cl"], cd=ev.coefficients["cd"])
-    write_outputs(folder, ev.grid, ev.flow, problem.numerics.model, ev.solve, flow_summary)
-    shutil.copyfile(folder / "solution.vtu", out / "solution.vtu")
+    for (name, prob, _, _), ev in zip(parts, evs):
+        where = folder if name is None else folder / name
+        where.mkdir(parents=True, exist_ok=True)
+        flow_summary = dict(cl=ev.coefficients["cl"], cd=ev.coefficients["cd"])
+        write_outputs(where, ev.grid, ev.flow, prob.numerics.model, ev.solve, flow_summary)
+        shutil.copyfile(where / "solution.vtu", out / ("solution.vtu" if name is None else f"solution@{name}.vtu"))
 
 
 def _load_design(folder: Path):
+    """``(surface, cp, labels)``: the airfoil, the ``surface.csv`` columns and the names of its Cp columns."""
     surface = np.loadtxt(folder / "airfoil.dat", skiprows=1)
     cp_path = folder / "surface.csv"
-    cp = np.loadtxt(cp_path, delimiter=",", skiprows=1) if cp_path.is_file() else None
-    return surface, cp
+    if not cp_path.is_file():
+        return surface, None, ()
+    labels = tuple(c.removeprefix("cp@") for c in cp_path.read_text().split("\n", 1)[0].split(",")[2:])
+    return surface, np.loadtxt(cp_path, delimiter=",", skiprows=1, ndmin=2), labels
 
 
 def draw_figures(out: Path, objective: str = "cd", exaggerate: float = 1.0) -> list[Path]:
@@ -178,8 +220,8 @@ def draw_figures(out: Path, objective: str = "cd", exaggerate: float = 1.0) -> l
     designs = sorted(p for p in (out / "designs").glob("[0-9][0-9][0-9][0-9]") if p.is_dir())
     final_dir = out / "designs" / "final"
     last = final_dir if (final_dir / "airfoil.dat").is_file() else designs[-1]
-    base_xy, base_cp = _load_design(designs[0])
-    opt_xy, opt_cp = _load_design(last)
+    base_xy, base_cp, labels = _load_design(designs[0])
+    opt_xy, opt_cp, _ = _load_design(last)
     first, end = rows[0], rows[-1]
     title = f"{objective}: {first['objective']:.6g} -> {end['objective']:.6g} in {int(end['iteration'])} iterations"
     paths = [out / "convergence.png", out / "shape.png", out / "cp.png"]
@@ -187,7 +229,8 @@ def draw_figures(out: Path, objective: str = "cd", exaggerate: float = 1.0) -> l
     plot_shapes(base_xy, opt_xy, paths[1], exaggerate, title)
     if base_cp is not None and opt_cp is not None:
         plot_cp_comparison(base_cp, opt_cp, paths[2],
-                           f"CD {first['cd']:.5f} -> {end['cd']:.5f}, CL {first['cl']:.4f} -> {end['cl']:.4f}")
+                           f"CD {first['cd']:.5f} -> {end['cd']:.5f}, CL {first['cl']:.4f} -> {end['cl']:.4f}"
+                           + ("" if len(labels) < 2 else " (weighted means)"), labels=labels)
     return paths
 
 
@@ -228,9 +271,10 @@ def format_event(e: dict) -> str:
         return f"  restart {e['restart']}: {e['message']}"
     if "free_stream" in e:
         fs = e["free_stream"]
+        design = "the final design" + (f" at flight point {e['point']!r}" if "point" in e else "")
         if not fs.get("converged"):
-            return f"  warning: the final design did not converge from the free stream ({fs.get('message', '')})"
-        return (f"  warning: from the free stream the final design solves to a different flow: CD {fs['cd']:.6f} "
+            return f"  warning: {design} did not converge from the free stream ({fs.get('message', '')})"
+        return (f"  warning: from the free stream {design} solves to a different flow: CD {fs['cd']:.6f} "
                 f"({fs['cd_reduction_percent']:+.1f}% reduction), CL {fs['cl']:+.5f}. The flow has more than one "
                 "steady solution; the optimizer's CD holds only on the branch it followed (summary.json: "
                 "free_stream_same_flow = false)")

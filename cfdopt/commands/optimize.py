@@ -19,20 +19,32 @@ def add_arguments(parser) -> None:
                         help="continue an interrupted run from OUT/checkpoint.npz without repeating finished work")
     parser.add_argument("--exaggerate", type=float, default=1.0, metavar="FACTOR",
                         help="thickness exaggeration of shape.png (default 1: true shape)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="evaluate the flight points on a local Dask cluster of N worker processes "
+                             "(default: one after the other in this process)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="evaluate the flight points on the workers of a running Dask scheduler "
+                             "(tcp://host:8786; docs/parallel.md)")
 
 
 def run(args, cfg) -> int:
+    from cfdopt.flowpoint import case_points
     from cfdopt.optimize_run import format_event, format_row, optimize_case
+    from cfdopt.parallel import make_backend
     from cfdopt.setup import flow_model
 
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
-    say(f"optimizing {cfg.geometry.airfoil} ({flow_model(cfg).label}) at M {cfg.flow.mach:g}, "
-        f"alpha {cfg.flow.alpha:g} deg: minimize {cfg.optimize.objective}, {cfg.design.parametrization}, "
-        f"up to {cfg.optimize.max_iterations} iterations"
-        + (" (resuming)" if args.resume else ""))
-    summary = optimize_case(cfg, args.out, resume=args.resume, progress=lambda r: say(format_row(r)),
-                            on_event=lambda e: say(format_event(e)),
-                            exaggerate=args.exaggerate)
+    points = case_points(cfg)
+    where = ", ".join(f"M {p.mach:g}, alpha {p.alpha:g} deg" + ("" if len(points) == 1 else f" ({p.name}, weight "
+                                                                 f"{p.weight:g})") for p in points)
+    with make_backend(args.workers, args.scheduler) as backend:
+        say(f"optimizing {cfg.geometry.airfoil} ({flow_model(cfg).label}) at {where}: minimize "
+            f"{cfg.optimize.objective}, {cfg.design.parametrization}, up to {cfg.optimize.max_iterations} iterations"
+            + (f" on {backend.workers} Dask workers" if args.workers or args.scheduler else "")
+            + (" (resuming)" if args.resume else ""))
+        summary = optimize_case(cfg, args.out, resume=args.resume, progress=lambda r: say(format_row(r)),
+                                on_event=lambda e: say(format_event(e)), exaggerate=args.exaggerate,
+                                backend=backend)
     b, f = summary["baseline"], summary["final"]
     say(f"{summary['message']}")
     fs = "" if summary.get("free_stream_same_flow", True) else "; from the free stream: ANOTHER FLOW (see warning)"

@@ -62,12 +62,18 @@ def plot_shapes(baseline: np.ndarray, optimized: np.ndarray, path, exaggerate: f
     save_figure(fig, path, title)
 
 
-def plot_cp_comparison(baseline: np.ndarray, optimized: np.ndarray, path, title: str = "") -> None:
-    """``-Cp`` against ``x/c`` for both designs (``(n, 3)`` arrays of wall-face ``x, y, cp``)."""
+def plot_cp_comparison(baseline: np.ndarray, optimized: np.ndarray, path, title: str = "", labels=()) -> None:
+    """``-Cp`` against ``x/c`` for both designs: ``(n, 2 + k)`` arrays of wall-face ``x, y`` and ``k`` Cp columns,
+    one per flight point named in ``labels`` (one curve each, baseline dashed, optimized solid)."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for data, style, label in ((baseline, "k.-", "baseline"), (optimized, "C3.-", "optimized")):
-        data = np.asarray(data)
-        ax.plot(data[:, 0], -data[:, 2], style, ms=3, lw=0.9, label=label)
+    baseline, optimized = np.asarray(baseline), np.asarray(optimized)
+    if baseline.shape[1] == 3:
+        for data, style, label in ((baseline, "k.-", "baseline"), (optimized, "C3.-", "optimized")):
+            ax.plot(data[:, 0], -data[:, 2], style, ms=3, lw=0.9, label=label)
+    for j in range(2, baseline.shape[1] if baseline.shape[1] > 3 else 2):
+        name = labels[j - 2] if len(labels) > j - 2 else f"point {j - 1}"
+        ax.plot(baseline[:, 0], -baseline[:, j], "--", color=f"C{j - 2}", lw=0.9, label=f"{name}, baseline")
+        ax.plot(optimized[:, 0], -optimized[:, j], ".-", color=f"C{j - 2}", ms=3, lw=0.9, label=f"{name}, optimized")
     ax.set_xlabel("x / c (-)")
     ax.set_ylabel("-Cp (-)")
     ax.legend()
