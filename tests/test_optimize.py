@@ -111,6 +111,46 @@ def test_resume_after_interruption_matches(lbfgs_run, problem, tmp_path):
     assert len(read_history(out / "history.csv")) == 5
 
 
+def test_resume_after_kill_9_matches(lbfgs_run, problem, tmp_path):
+    """``cfdopt optimize`` killed by SIGKILL mid-run (no handler runs, files may be half written), then
+    ``--resume``: the run ends at the uninterrupted run's design, bit for bit. The checkpoint is written
+    atomically after every evaluation, so the kill loses at most the evaluation in progress."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from cfdopt.config import format_config
+
+    cfg, _, reference, _ = lbfgs_run
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "case.toml").write_text(format_config(cfg))
+    out = tmp_path / "out"
+    env = dict(os.environ, CFDOPT_CACHE_DIR=str(tmp_path / "xla"))
+    proc = subprocess.Popen([sys.executable, "-m", "cfdopt.cli", "optimize", str(case), "--out", str(out), "--quiet"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ckpt = Checkpoint(out / CHECKPOINT, fingerprint(cfg))
+    deadline = time.monotonic() + 300
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (out / CHECKPOINT).is_file() and len(ckpt.load()[0]) >= 3:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+    saved = len(ckpt.load()[0])
+    assert 3 <= saved < reference["evaluations"]
+    summary = optimize_case(load_case(case), out, resume=True, problem=problem)
+    assert summary["final"]["design"] == reference["final"]["design"]
+    assert summary["final"]["cd"] == reference["final"]["cd"]
+    assert summary["replayed_evaluations"] == saved and summary["evaluations"] == reference["evaluations"]
+
+
 def test_resume_refuses_another_case(lbfgs_run):
     cfg, out, _, _ = lbfgs_run
     other = dataclasses.replace(cfg, flow=dataclasses.replace(cfg.flow, mach=0.7))
