@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cfdopt.flow.state import FlowConditions
-from cfdopt.solver import solve_flow
+from cfdopt.solver import solve_with_fallback
 
 PARTS = ("cl_p", "cl_v", "cd_p", "cd_v", "cm_p", "cm_v")
 """Pressure and viscous parts of the coefficients, in a row of a viscous (rans-sa) model only."""
@@ -102,13 +102,12 @@ def solve_point(grid, flow: FlowConditions, numerics, settings, U_warm=None, cal
         ``(point, U)``: the :class:`PolarPoint` and its converged state, or None when it did not converge.
     """
     t0 = time.perf_counter()
-    start = STARTS[0] if U_warm is None else STARTS[1]
-    result = solve_flow(grid, flow, numerics, settings, U0=U_warm, callback=callback)
+    attempts = solve_with_fallback(grid, flow, numerics, settings, U_warm, callback)
+    result = attempts[-1]
+    start = STARTS[0] if U_warm is None else STARTS[len(attempts)]
     message = result.message
-    if not result.converged and U_warm is not None:
-        start = STARTS[2]
-        result = solve_flow(grid, flow, numerics, settings, U0=None, callback=callback)
-        message = f"from the neighbour's flow: {message}; from the free stream: {result.message}"
+    if len(attempts) == 2:
+        message = f"from the neighbour's flow: {attempts[0].message}; from the free stream: {result.message}"
     c = result.coefficients if result.converged else {}
     value = {k: float(c.get(k, math.nan)) for k in ("cl", "cd", "cm")}
     parts = {k: float(c.get(k, math.nan)) for k in PARTS} if numerics.model.viscous else {}

@@ -39,7 +39,7 @@ from cfdopt.mesh import CGrid, cgrid_from_config, check_deformation, deform
 from cfdopt.mesh.cgrid import ViscousSpacing, surface_for_grid
 from cfdopt.mesh.flatplate import FLAT_PLATE, flat_plate_from_config
 from cfdopt.setup import flow_setup
-from cfdopt.solver import SolveResult, final_jacobian, solve_flow
+from cfdopt.solver import SolveResult, final_jacobian, solve_with_fallback
 
 OBJECTIVES: dict[str, Callable[[dict], jax.Array]] = {
     "cd": lambda c: c["cd"],
@@ -167,16 +167,10 @@ class AeroProblem:
         grid, flow = self.geometry(jnp.asarray(d))
         check_deformation(grid)
         flow = FlowConditions(mach=self.mach, alpha=float(flow.alpha), gamma=self.gamma)
-        starts = [None] if U0 is None else [np.asarray(U0, dtype=np.float64), None]
         warm = dataclasses.replace(self.settings, max_iterations=min(self.settings.max_iterations,
                                                                      self.settings.warm_max_iterations))
-        result, iterations = None, 0
-        for start in starts:
-            settings = self.settings if start is None else warm
-            result = solve_flow(grid, flow, self.numerics, settings, U0=start, callback=callback)
-            iterations += result.iterations
-            if result.converged:
-                break
+        attempts = solve_with_fallback(grid, flow, self.numerics, self.settings, U0, callback, warm_settings=warm)
+        result, iterations = attempts[-1], sum(a.iterations for a in attempts)
         if not result.converged:
             raise SolveError(f"flow solve failed: {result.message}", history=result.history, iterations=iterations)
         return Evaluation(d, grid, flow, result, dict(result.coefficients), iterations)

@@ -351,6 +351,28 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
                        residual_drop=r_drop, history=history, message=message, coefficients=coefs)
 
 
+def solve_with_fallback(grid: CGrid, flow: FlowConditions, numerics: Numerics, settings: SolverSettings, U0=None,
+                        callback=None, warm_settings: SolverSettings | None = None) -> list[SolveResult]:
+    """:func:`solve_flow` from ``U0`` (a nearby flow: an optimizer's iterate, a polar's neighbour) and, when that
+    does not converge, once more from the free stream with ``settings`` (mesh sequencing).
+
+    Args:
+        U0: the warm start, or None (one solve from the free stream).
+        warm_settings: settings of the attempt from ``U0`` (default ``settings``), e.g. a lower iteration cap.
+
+    Returns:
+        The attempts, one or two; the last is the outcome.
+    """
+    attempts = []
+    if U0 is not None:
+        attempts.append(solve_flow(grid, flow, numerics, warm_settings or settings, U0=np.asarray(U0, dtype=np.float64),
+                                   callback=callback))
+        if attempts[-1].converged:
+            return attempts
+    attempts.append(solve_flow(grid, flow, numerics, settings, callback=callback))
+    return attempts
+
+
 def mirror_state(U: np.ndarray) -> np.ndarray:
     """The state reflected about y = 0: cell ``(i, j)`` <- cell ``(ni - 1 - i, j)``, ``rho v`` negated.
 

@@ -300,20 +300,20 @@ def test_a_warm_start_that_cannot_follow_gives_up_early(monkeypatch):
     """A warm start that has not converged in [numerics] warm_max_iterations is given up for a solve from the
     free stream: in the naca0012-su2-inviscid run of 2026-11-30 (commit message) a warm start that could not
     follow a long line-search step ran all 100 Newton iterations, then converged from the free stream in 20."""
-    import cfdopt.problem
+    import cfdopt.solver
 
     p = AeroProblem(tiny_case("numerics.warm_max_iterations=1"))
     d0 = p.space.initial()
     base = p.evaluate(d0)
     calls = []
-    real = cfdopt.problem.solve_flow
+    real = cfdopt.solver.solve_flow
 
     def spy(grid, flow, numerics, settings, U0=None, callback=None):
         out = real(grid, flow, numerics, settings, U0=U0, callback=callback)
         calls.append((U0 is None, settings.max_iterations, out.iterations, out.converged))
         return out
 
-    monkeypatch.setattr(cfdopt.problem, "solve_flow", spy)
+    monkeypatch.setattr(cfdopt.solver, "solve_flow", spy)
     ev = p.evaluate(d0 + 0.004, U0=base.solve.U)
     (warm, cold) = calls
     assert warm == (False, 1, 1, False)  # capped at one iteration (it needs about 5)
