@@ -240,9 +240,10 @@ def summary_table(s: dict, wall_s: float, peak_mb: float) -> str:
     rows = [("mesh (cells)", f"{s['mesh'][0]} x {s['mesh'][1]}"), ("baseline CD", f"{b['cd']:.6f}"),
             ("optimized CD", f"{f['cd']:.6f}"), ("reduction (%)", f"{s['cd_reduction_percent']:.1f}")]
     fs = s.get("final_free_stream")
-    if fs is not None:
-        cd_fs = f"{fs['cd']:.6f} ({fs['cd_reduction_percent']:.1f}%)" if fs["converged"] else "not converged"
-        rows.append(("same design, free-stream CD", cd_fs + ("" if fs["same_solution"] else "  <- another flow")))
+    checks = {} if fs is None else {"": fs} if "converged" in fs else {f" @{k}": v for k, v in fs.items()}
+    for where, c in checks.items():  # one check, or one per flight point
+        cd_fs = f"{c['cd']:.6f} ({c['cd_reduction_percent']:.1f}%)" if c["converged"] else "not converged"
+        rows.append((f"same design, free-stream CD{where}", cd_fs + ("" if c["same_solution"] else "  <- another flow")))
     rows += [("baseline / final CL", f"{b['cl']:+.4f} / {f['cl']:+.4f}"),
              ("baseline / final CM", f"{b['cm']:+.4f} / {f['cm']:+.4f}"),
              ("feasible / max violation", f"{'yes' if s['feasible'] else 'NO'} / {f['violation']:.2e}"),
