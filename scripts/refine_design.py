@@ -7,7 +7,7 @@ converged flow, ``state.npz``) and, on each mesh of ``--mesh`` in turn, solves i
 
 - *free stream*: from uniform flow with mesh sequencing, as ``cfdopt solve --design`` does;
 - *continuation*: from the previous (coarser) mesh's continuation flow, interpolated column by column
-  (fractional ``i`` index, then distance from the wall or wake cut along the ``j`` line), starting from
+  (:func:`cfdopt.mesh.transfer.transfer_cells`), starting from
   the optimizer's own flow. This follows the optimizer's branch of solutions under refinement.
 
 It prints one line per mesh (both CDs as reductions from the baseline's CD on the same mesh) and the
@@ -26,44 +26,16 @@ import argparse
 import time
 from pathlib import Path
 
-import jax.numpy as jnp
 import numpy as np
 
 from cfdopt.cli import enable_compilation_cache
 from cfdopt.config import load_case
-from cfdopt.mesh import metrics
+from cfdopt.mesh.transfer import transfer_cells
 from cfdopt.setup import flow_setup
 from cfdopt.solution import case_grid
 from cfdopt.solver import solve_flow
 
 DEFAULT_MESHES = ["160,40,56", "192,48,64", "256,64,96"]
-
-
-def _wall_distance_along_lines(nodes: np.ndarray) -> np.ndarray:
-    """``(ni, nj)`` distance of each cell centroid from the foot of its ``j`` line (wall or wake cut)."""
-    foot = 0.5 * (nodes[:-1, 0] + nodes[1:, 0])
-    return np.linalg.norm(np.asarray(metrics(jnp.asarray(nodes)).centre) - foot[:, None, :], axis=-1)
-
-
-def transfer_state(nodes_c: np.ndarray, U_c: np.ndarray, nodes_f: np.ndarray) -> np.ndarray:
-    """A coarse C-grid cell field on a finer C-grid of the same family.
-
-    Columns are matched by fractional index (the families scale airfoil and wake cells alike, so the
-    trailing edge and the wake cut map onto themselves); along each column the field is interpolated
-    linearly in the distance from the column's foot, constant beyond the ends.
-    """
-    ni_c, ni_f = U_c.shape[0], nodes_f.shape[0] - 1
-    d_c, d_f = _wall_distance_along_lines(nodes_c), _wall_distance_along_lines(nodes_f)
-    out = np.empty((ni_f, nodes_f.shape[1] - 1, U_c.shape[2]))
-    for i in range(ni_f):
-        t = np.clip((i + 0.5) * ni_c / ni_f - 0.5, 0.0, ni_c - 1.0)
-        i0 = int(np.floor(t))
-        i1, w = min(i0 + 1, ni_c - 1), t - i0
-        for k in range(U_c.shape[2]):
-            a = np.interp(d_f[i], d_c[i0], U_c[i0, :, k])
-            b = np.interp(d_f[i], d_c[i1], U_c[i1, :, k])
-            out[i, :, k] = (1.0 - w) * a + w * b
-    return out
 
 
 def main() -> None:
@@ -96,7 +68,7 @@ def main() -> None:
                 times.append(0.0)
                 cds[name] = float("nan")
                 continue
-            U0 = transfer_state(nodes, U, np.asarray(grid.nodes)) if start else None
+            U0 = transfer_cells(nodes, U, np.asarray(grid.nodes)) if start else None
             t = time.perf_counter()
             r = solve_flow(grid, flow, numerics, settings, U0=U0)
             times.append(time.perf_counter() - t)
