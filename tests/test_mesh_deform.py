@@ -112,3 +112,23 @@ def test_rae2822_thickening_stays_valid():
     wall = grid.surface
     new = wall.at[:, 1].multiply(1.3)  # 30 % thicker: a large but legal change
     check_deformation(deform(grid, new))
+
+
+def test_a_surface_pushed_through_itself_is_refused(grid):
+    """A dent of 0.3 chord on the upper surface of the 12% section crosses the lower surface. Near the wall the
+    grid lines translate rigidly, so every cell keeps a positive area (the area check alone would pass it); the
+    wall-crossing check refuses it. A dent of 0.05 (thinner, not crossed) passes."""
+    from cfdopt.mesh.deform import surface_crossings
+    from cfdopt.mesh.quality import check_areas
+
+    crossed = deform(grid, bump_surface(grid.surface, -0.3))
+    check_areas(crossed.nodes)
+    wall = np.asarray(crossed.surface)
+    pairs = surface_crossings(wall)
+    assert len(pairs) >= 2  # the dent goes in through the lower surface and comes out again
+    face_x = 0.5 * (wall[pairs, 0] + wall[pairs + 1, 0])
+    assert np.all((face_x > 0.0) & (face_x < 1.0))
+    with pytest.raises(MeshError, match=r"surface crosses itself .* face \d+ at \(x="):
+        check_deformation(crossed)
+    check_deformation(deform(grid, bump_surface(grid.surface, -0.05)))
+    assert len(surface_crossings(np.asarray(grid.surface))) == 0

@@ -33,7 +33,7 @@ from cfdopt.errors import MeshError
 from cfdopt.mesh.quality import check_areas
 from cfdopt.mesh.types import CGrid
 
-__all__ = ["decay", "deform", "check_deformation", "deform_checked"]
+__all__ = ["decay", "deform", "check_deformation", "deform_checked", "surface_crossings"]
 
 _CUT_TOL = 1e-12
 
@@ -88,8 +88,32 @@ def deform(grid: CGrid, new_surface: jax.Array) -> CGrid:
     return CGrid(nodes=moved, n_wake=nw)
 
 
+def surface_crossings(wall: np.ndarray) -> np.ndarray:
+    """``(k, 2)`` index pairs ``(a, b)``, ``a < b``, of wall faces that cross each other.
+
+    Face ``a`` joins wall nodes ``a`` and ``a + 1``. Neighbouring faces (they share a node), and the first and last
+    face (they meet at the closed trailing edge), are not compared; two faces cross when each one's end points lie
+    strictly on opposite sides of the other's line.
+    """
+    wall = np.asarray(wall, dtype=float)
+    p, q = wall[:-1], wall[1:]
+    n = p.shape[0]
+
+    def side(o, d, r):  # sign of the cross product (d - o) x (r - o), over all pairs
+        return np.sign((d[:, None, 0] - o[:, None, 0]) * (r[None, :, 1] - o[:, None, 1])
+                       - (d[:, None, 1] - o[:, None, 1]) * (r[None, :, 0] - o[:, None, 0]))
+
+    cross = (side(p, q, p) * side(p, q, q) < 0) & (side(p, q, p).T * side(p, q, q).T < 0)
+    a, b = np.nonzero(np.triu(cross, k=2))
+    keep = ~((a == 0) & (b == n - 1))
+    return np.stack([a[keep], b[keep]], axis=-1)
+
+
 def check_deformation(grid: CGrid) -> CGrid:
-    """Refuse a deformed grid with a folded cell or an opened wake cut.
+    """Refuse a deformed grid with a folded cell, an opened wake cut, or a wall that crosses itself.
+
+    The last matters because near the wall the grid lines move rigidly with their wall node: an upper surface
+    pushed through the lower one leaves every cell with a positive area, and only the wall shows it.
 
     Args:
         grid: a grid from :func:`deform` (concrete arrays, not traced).
@@ -100,7 +124,7 @@ def check_deformation(grid: CGrid) -> CGrid:
     Raises:
         MeshError: naming the worst cell ``(i, j)``, its centre and its
             (non-positive) area; or the wake-cut node pair that no longer
-            coincides and by how much.
+            coincides and by how much; or two wall faces that cross.
     """
     nodes = np.asarray(grid.nodes)
     nw, ni = grid.n_wake, grid.ni
@@ -112,6 +136,16 @@ def check_deformation(grid: CGrid) -> CGrid:
         raise MeshError(
             f"deformed mesh: wake-cut nodes i={k} and i={ni - k} at j=0 are {gap[k]:.3e} chords apart "
             "(the new surface must keep a closed trailing edge)"
+        )
+    crossings = surface_crossings(nodes[nw : ni - nw + 1, 0])
+    if len(crossings):
+        a, b = crossings[0]
+        wall = nodes[nw : ni - nw + 1, 0]
+        at = [0.5 * (wall[k] + wall[k + 1]) for k in (a, b)]
+        raise MeshError(
+            f"deformed mesh: the airfoil surface crosses itself ({len(crossings)} pair(s) of wall faces); e.g. "
+            f"face {a} at (x={at[0][0]:.4g}, y={at[0][1]:.4g}) and face {b} at (x={at[1][0]:.4g}, y={at[1][1]:.4g}) "
+            "(the upper and lower surfaces have passed through each other: a smaller design step or bound)"
         )
     check_areas(nodes, what="deformed mesh")
     return grid
