@@ -476,3 +476,25 @@ def test_optimize_command_runs_the_rans_model(tmp_path, monkeypatch, capsys):
     # the RANS baseline of docs/smoothing.md, 0.09435966 (converged to 1e-12; the Euler flow has no friction drag)
     assert summary["baseline"]["cd"] == pytest.approx(0.09435966, rel=1e-6)
     assert summary["final"]["cd"] < summary["baseline"]["cd"] and summary["failed_evaluations"] == 0
+
+
+def test_a_fixed_lift_run_reports_the_baseline_trimmed_to_the_target(tmp_path):
+    """CL = 0.3 with alpha free: the summary holds the baseline shape trimmed to CL 0.3 (the reference of a
+    fixed-lift drag reduction, as ADODG case 2 states its baseline), and a solve of the baseline from the free stream
+    at the angle found gives that CL and CD."""
+    from cfdopt.config import ConstraintConfig
+    from cfdopt.solver import solve_flow
+
+    cfg = tiny_case("design.alpha=true", max_iterations=2, constraint=(ConstraintConfig("cl", equal=0.3),))
+    big = AeroProblem(cfg)
+    summary = optimize_case(cfg, tmp_path, problem=big)
+    t = summary["baseline_trimmed"]
+    assert t["converged"] and abs(t["cl"] - 0.3) <= cfg.optimize.feasibility_tolerance
+    assert abs(summary["baseline"]["cl"] - 0.3) > 0.01  # the case's alpha is not trimmed: the trim did the work
+    flow = dataclasses.replace(big.geometry(big.space.initial())[1], alpha=t["alpha"])
+    check = solve_flow(big.grid0, flow, big.numerics, big.settings)
+    np.testing.assert_allclose([check.coefficients["cl"], check.coefficients["cd"]], [t["cl"], t["cd"]], rtol=1e-7)
+    assert summary["cd_reduction_trimmed_percent"] == pytest.approx(
+        100 * (1 - summary["final"]["cd"] / t["cd"]), rel=1e-12)
+    no_target = tiny_case(max_iterations=1)
+    assert optimize_case(no_target, tmp_path / "plain", problem=big).get("baseline_trimmed") is None

@@ -55,6 +55,10 @@ def run(args, cfg) -> int:
         f"{f['cl']:.5f}, CM {b['cm']:+.5f} -> {f['cm']:+.5f}, max violation {f['violation']:.1e}; "
         f"{summary['iterations']} iterations, {summary['evaluations']} evaluations, "
         f"{summary['wall_time_s']:.0f} s; results in {args.out}")
+    t = summary.get("baseline_trimmed")
+    if t is not None and t["converged"]:
+        say(f"at the target CL {t['cl']:.4f} the baseline (alpha {t['alpha']:.3f} deg) has CD {t['cd']:.6f}: "
+            f"{summary['cd_reduction_trimmed_percent']:+.1f}% reduction at equal lift")
     for warning in summary["warnings"]:
         print(f"cfdopt optimize: warning: {warning}", file=sys.stderr)
     return 0 if summary["feasible"] else INFEASIBLE_EXIT
