@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a case-file value (repeatable), e.g. --set flow.mach=0.8")
         p.add_argument("--out", type=Path, default=None, help="results folder (default: CASE/results)")
         p.add_argument("--quiet", action="store_true", help="no progress lines")
+        if getattr(module, "ONE_FLIGHT_POINT", False):
+            p.add_argument("--point", default=None, metavar="NAME",
+                           help="the [[flow.point]] to run, on a multi-point case (required there)")
         if hasattr(module, "add_arguments"):
             module.add_arguments(p)
         p.set_defaults(module=module)
@@ -103,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         keep_freed_memory()
     try:
         cfg = load_case(args.case, args.overrides)
+        if getattr(args.module, "ONE_FLIGHT_POINT", False):
+            from cfdopt.flowpoint import single_point
+
+            cfg = single_point(cfg, args.point)
         if args.command != "snn":
             from cfdopt.setup import unused_keys
 

@@ -101,3 +101,34 @@ def case_points(cfg) -> tuple[FlowPoint, ...]:
     return tuple(FlowPoint(name=t.name, mach=pick(t.mach, flow.mach), alpha=pick(t.alpha, flow.alpha),
                            reynolds=None if t.reynolds is None else float(t.reynolds), weight=float(t.weight))
                  for t in tables)
+
+
+def single_point(cfg, name: str | None):
+    """The case as a command that solves one flight point sees it (``cfdopt solve``, ``gradient``, ``polar``).
+
+    Args:
+        cfg: the case.
+        name: the ``[[flow.point]]`` to take (``--point NAME``), or None.
+
+    Returns:
+        ``cfg`` unchanged when it has no ``[[flow.point]]`` and ``name`` is None; else the point's single-point
+        case (:func:`point_config`) with the point tables removed.
+
+    Raises:
+        ConfigError: a multi-point case without ``name`` (the command would otherwise run the ``[flow]`` values,
+            which no point asks for), an unknown name, or a name on a case without points.
+    """
+    tables = getattr(cfg.flow, "point", ())
+    names = [t.name for t in tables]
+    if not tables:
+        if name is not None:
+            raise ConfigError(f"{cfg.source}: --point {name}: the case has no [[flow.point]] tables; drop --point")
+        return cfg
+    if name is None:
+        raise ConfigError(f"{cfg.source}: the case has {len(tables)} flight points ([[flow.point]]: "
+                          f"{', '.join(names)}); choose one with --point NAME (cfdopt optimize uses them all)")
+    if name not in names:
+        raise ConfigError(f"{cfg.source}: --point {name}: expected one of {', '.join(names)}")
+    point = case_points(cfg)[names.index(name)]
+    single = point_config(cfg, point)
+    return dataclasses.replace(single, flow=dataclasses.replace(single.flow, point=()))

@@ -148,3 +148,20 @@ def test_single_point_cases_are_unchanged():
     assert (point.name, point.mach, point.alpha, point.weight) == ("main", 0.8, 1.25, 1.0)
     problem = MultiPointProblem(dataclasses.replace(cfg))
     assert problem.space is problem.base.space and problem.single
+
+
+def test_one_point_commands_take_one_flight_point(tmp_path, monkeypatch, capsys):
+    """solve, gradient and polar run one flight point: on a multi-point case they refuse without --point (before,
+    they solved the [flow] values, M 0.8 at alpha 1.25, which neither point asks for), and --point dash solves
+    M 0.80 at alpha 1.0."""
+    monkeypatch.setenv("CFDOPT_CACHE_DIR", "")
+    sets = [a for kv in TINY for a in ("--set", kv)]
+    for command in ("solve", "gradient", "polar"):
+        assert main([command, str(CASE), *sets, "--out", str(tmp_path / command), "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert "the case has 2 flight points ([[flow.point]]: cruise, dash); choose one with --point NAME" in err
+    assert main(["solve", str(CASE), *sets, "--point", "dashh", "--out", str(tmp_path), "--quiet"]) == 2
+    assert "--point dashh: expected one of cruise, dash" in capsys.readouterr().err
+    assert main(["solve", str(CASE), *sets, "--point", "dash", "--out", str(tmp_path / "dash"), "--quiet"]) == 0
+    summary = json.loads((tmp_path / "dash" / "summary.json").read_text())
+    assert (summary["mach"], summary["alpha"], summary["converged"]) == (0.8, 1.0, True)

@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+ONE_FLIGHT_POINT = True  # a multi-point case needs --point NAME (cfdopt.flowpoint.single_point)
 HELP = ("sweep the angle of attack (or Mach number) of [polar], each point started from its neighbour's flow; "
         "write polar.csv and polar.png (CL-alpha, CL-CD, CM-alpha)")
 

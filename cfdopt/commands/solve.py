@@ -11,6 +11,7 @@ import numpy as np
 
 from cfdopt.errors import CfdoptError
 
+ONE_FLIGHT_POINT = True  # a multi-point case needs --point NAME (cfdopt.flowpoint.single_point)
 HELP = ("solve the steady flow of a case (Newton); write summary.json, solution.vtu, surface.csv, convergence.png, "
         "cp.png (and cf.png for RANS)")
 
