@@ -48,7 +48,8 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
     """
     from cfdopt.checkpoint import CHECKPOINT, Checkpoint, ResultsWriter, fingerprint
     from cfdopt.multipoint import MultiPointProblem
-    from cfdopt.optimize import build_constraints, run_optimization, violation
+    from cfdopt.constraints import build_constraints
+    from cfdopt.optimize import run_optimization, violation
 
     t0 = time.perf_counter()
     out = Path(out)

@@ -15,7 +15,8 @@ import pytest
 from cfdopt.config import ConstraintConfig, OptimizeConfig, format_config, load_case
 from cfdopt.design import design_space
 from cfdopt.errors import ConfigError
-from cfdopt.optimize import Evaluator, build_constraints, choose_method, run_optimization, violation
+from cfdopt.constraints import build_constraints
+from cfdopt.optimize import Evaluator, choose_method, run_optimization, violation
 from cfdopt.problem import AeroProblem, baseline_surface
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "quickstart"

@@ -107,7 +107,8 @@ def test_alpha_per_point_is_its_own_variable():
 def test_gradient_with_alpha_per_point_matches_finite_differences(compile_cache):
     """The weighted objective's gradient and a per-point constraint's Jacobian, alpha a variable per point:
     central differences agree, and the CL constraint at 'cruise' does not depend on the alpha of 'dash'."""
-    from cfdopt.optimize import Evaluator, build_constraints
+    from cfdopt.constraints import build_constraints
+    from cfdopt.optimize import Evaluator
 
     cfg = tiny("design.alpha=true")
     problem = MultiPointProblem(cfg)

@@ -16,7 +16,8 @@ from cfdopt.checkpoint import CHECKPOINT, Checkpoint, fingerprint, point_from_di
 from cfdopt.cli import main
 from cfdopt.config import OptimizeConfig, load_case
 from cfdopt.errors import CfdoptError
-from cfdopt.optimize import ConstraintSet, Point, best_point, select_final
+from cfdopt.constraints import ConstraintSet
+from cfdopt.optimize import Point, best_point, select_final
 from cfdopt.optimize_run import format_row, optimize_case
 from cfdopt.problem import AeroProblem
 
@@ -279,7 +280,8 @@ def test_a_failed_point_is_worse_than_every_good_one_and_never_an_iterate():
     took failed points (their constraints copied from a good one) as iterates, and the history showed NaN drag
     for the last 20 iterations. And the iterate bookkeeping skips a failed point even when scipy asks for its
     gradient."""
-    from cfdopt.optimize import Evaluator, _Iterations, build_constraints
+    from cfdopt.constraints import build_constraints
+    from cfdopt.optimize import Evaluator, _Iterations
 
     cfg = tiny_case("design.bound=0.3", cl_target=0.3, cm_min=-0.2)
     big = AeroProblem(cfg)
@@ -359,7 +361,8 @@ def test_warm_start_false_solves_every_design_from_the_free_stream(problem, tmp_
 def test_trials_start_from_the_iterates_flow(problem, monkeypatch):
     """Every solve starts from the flow of the optimizer's current iterate, not from the previous
     trial's: a trial that found another steady solution must not hand it on to the next trial."""
-    from cfdopt.optimize import Evaluator, build_constraints
+    from cfdopt.constraints import build_constraints
+    from cfdopt.optimize import Evaluator
 
     starts = []
     original = problem.evaluate
