@@ -1,4 +1,4 @@
-"""Optimization figures: convergence history, baseline vs optimized shape, baseline vs optimized Cp."""
+"""Optimization figures: convergence history, baseline vs optimized shape, Cp and other surface distributions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from cfdopt.plots import save_figure  # noqa: E402
 import numpy as np  # noqa: E402
 
-__all__ = ["plot_optimization_convergence", "plot_shapes", "plot_cp_comparison"]
+__all__ = ["plot_optimization_convergence", "plot_constraint_history", "plot_shapes", "plot_cp_comparison",
+           "plot_surface_comparison"]
 
 
 def plot_optimization_convergence(rows: list[dict], path, objective: str = "cd", title: str = "") -> None:
@@ -79,3 +80,75 @@ def plot_cp_comparison(baseline: np.ndarray, optimized: np.ndarray, path, title:
     ax.legend()
     ax.grid(True, alpha=0.3)
     save_figure(fig, path, title, title_axes=ax)
+
+
+_KINDS = {"eq": "= target", "lower": ">= bound", "upper": "<= bound"}
+
+
+def _constraint_label(column: str) -> str:
+    """``c_cl_eq`` -> ``cl = target``, ``c_area_rel_lower`` -> ``area (relative) >= bound``."""
+    name, kind = column.removeprefix("c_").rsplit("_", 1)
+    name = name.replace("_rel", " (relative)").replace("_", " ")
+    return f"{name} {_KINDS.get(kind, kind)}"
+
+
+def plot_constraint_history(rows: list[dict], path, objective: str = "cd", title: str = "") -> None:
+    """The objective and every constraint per iteration: one panel each.
+
+    A constraint's panel shows its margin as ``history.csv`` records it (``c_*`` columns: value minus target for an
+    equality, value minus bound for a lower bound, bound minus value for an upper one; feasible is >= 0, and 0
+    for an equality), on a symmetric log axis so that both the first steps and the last 1e-5 show.
+    """
+    it = np.array([r["iteration"] for r in rows], dtype=float)
+    columns = [k for k in rows[0] if k.startswith("c_")] if rows else []
+    n = 1 + len(columns)
+    ncol = 2 if n > 1 else 1
+    nrow = (n + ncol - 1) // ncol
+    fig, axes = plt.subplots(nrow, ncol, figsize=(5.8 * ncol, 3.2 * nrow), squeeze=False)
+    ax = axes.flat[0]
+    obj = np.array([r["objective"] for r in rows], dtype=float)
+    ax.plot(it, obj, "o-", ms=3, color="C0")
+    ax.set_ylabel(f"{objective} (-)")
+    if obj.size and obj[0] != 0:
+        rel = ax.secondary_yaxis("right", functions=(lambda y: 100 * y / obj[0], lambda p: p * obj[0] / 100))
+        rel.set_ylabel("% of baseline")
+    for ax, column in zip(axes.flat[1:], columns):
+        margin = np.array([r[column] for r in rows], dtype=float)
+        ax.plot(it, margin, "o-", ms=3, color="C3")
+        ax.axhline(0.0, color="k", lw=0.6)
+        ax.set_yscale("symlog", linthresh=1e-5)
+        ax.set_ylim(min(1.5 * margin.min(), -2e-5), max(1.5 * margin.max(), 2e-5))  # round-off margins show as 0
+        ax.set_ylabel("margin (-)")
+        ax.set_title(_constraint_label(column), fontsize=10)
+    for ax in axes.flat[:n]:
+        ax.set_xlabel("optimizer iteration")
+        ax.grid(True, alpha=0.3)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    save_figure(fig, path, title)
+
+
+def plot_surface_comparison(curves: dict, ylabel: str, path, title: str = "", split_surfaces: bool = False) -> None:
+    """A wall distribution (``-Cp``, ``Cf``, ...) of several designs against ``x/c``.
+
+    Args:
+        curves: ``{label: (xy, q)}``, ``xy`` ``(n, 2)`` wall-face midpoints in grid order (trailing edge, lower
+            surface, leading edge, upper surface), ``q`` ``(n,)`` the plotted quantity.
+        ylabel: the quantity's axis label, with units.
+        split_surfaces: one panel for the upper surface and one for the lower (for Cf, whose two surfaces overlap).
+    """
+    panels = ("upper surface", "lower surface") if split_surfaces else ("",)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(7, 3.2 * len(panels) + 1.3), sharex=True, squeeze=False)
+    for k, (label, (xy, q)) in enumerate(curves.items()):
+        xy, q = np.asarray(xy), np.asarray(q)
+        le = int(np.argmin(xy[:, 0]))
+        parts = ((slice(le, None), slice(None, le + 1))) if split_surfaces else (slice(None),)
+        for ax, part in zip(axes[:, 0], parts):
+            ax.plot(xy[part, 0], q[part], ".-", ms=2.5, lw=0.9, color="k" if k == 0 else f"C{2 + k}", label=label)
+    for ax, name in zip(axes[:, 0], panels):
+        ax.set_ylabel(ylabel if not name else f"{ylabel}, {name}")
+        ax.axhline(0.0, color="k", lw=0.5)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[-1, 0].set_xlabel("x / c (-)")
+    save_figure(fig, path, title, title_axes=axes[0, 0])
