@@ -20,7 +20,6 @@ Nothing is printed: progress rows and events go to the caller's callbacks; :func
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import resource
 import shutil
@@ -116,7 +115,7 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
                 e = dict(evaluation=final.index, free_stream=check, **({} if name is None else dict(point=name)))
                 event(e)
                 summary["warnings"].append(format_event(e).strip().removeprefix("warning: "))
-    trimmed = trimmed_baseline(problem, cfg, U0 if U0 is not None else evs[0].solve.U, final)
+    trimmed = trimmed_baseline(problem, cfg, evs[0].solve.U, final)
     if trimmed is not None:
         summary["baseline_trimmed"] = trimmed
         summary["cd_reduction_trimmed_percent"] = (100.0 * (1.0 - final.coefficients["cd"] / trimmed["cd"])
@@ -188,13 +187,14 @@ def trimmed_baseline(problem, cfg, U_start, final) -> dict | None:
     """
     from cfdopt.trim import trim
 
-    target = cl_target(cfg)
-    if target is None or not problem.single:
+    from cfdopt.flow.state import FlowConditions
+
+    target = cl_target(cfg)  # None on a multi-point case
+    if target is None:
         return None
     base = problem.base
     t0 = time.perf_counter()
-    flow = base.geometry(base.space.initial())[1]
-    flow = dataclasses.replace(flow, alpha=float(final.alpha))
+    flow = FlowConditions(mach=base.mach, alpha=float(final.alpha), gamma=base.gamma)
     r = trim(base.grid0, flow, base.numerics, base.settings, target, U_warm=U_start,
              tol=cfg.optimize.feasibility_tolerance)
     p = r.point

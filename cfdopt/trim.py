@@ -55,10 +55,15 @@ class TrimResult:
     @property
     def slope(self) -> float:
         """``dCL/dalpha`` per degree between the last two converged points (NaN with fewer than two)."""
-        good = [p for p in self.points if p.converged]
-        if len(good) < 2 or good[-1].alpha == good[-2].alpha:
-            return math.nan
-        return (good[-1].cl - good[-2].cl) / (good[-1].alpha - good[-2].alpha)
+        return secant_slope([p for p in self.points if p.converged])
+
+
+def secant_slope(good) -> float:
+    """``dCL/dalpha`` per degree between the last two of the converged points ``good`` (NaN with fewer than two,
+    or at one alpha)."""
+    if len(good) < 2 or good[-1].alpha == good[-2].alpha:
+        return math.nan
+    return (good[-1].cl - good[-2].cl) / (good[-1].alpha - good[-2].alpha)
 
 
 def trim(grid, flow: FlowConditions, numerics, settings, target: float, U_warm=None, slope: float | None = None,
@@ -98,9 +103,8 @@ def trim(grid, flow: FlowConditions, numerics, settings, target: float, U_warm=N
         U = U_new
         if abs(point.cl - target) <= tol:
             break
-        if len(good) >= 2 and good[-1].alpha != good[-2].alpha:
-            s = (good[-1].cl - good[-2].cl) / (good[-1].alpha - good[-2].alpha)
-            slope = s if s > 0 else slope
+        s = secant_slope(good)
+        slope = s if s > 0 else slope  # NaN (one point so far) keeps the estimate
         step = (target - point.cl) / slope
         alpha = point.alpha + max(-max_step, min(max_step, step))
     last = good[-1] if good else None

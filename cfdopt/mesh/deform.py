@@ -103,7 +103,8 @@ def surface_crossings(wall: np.ndarray) -> np.ndarray:
         return np.sign((d[:, None, 0] - o[:, None, 0]) * (r[None, :, 1] - o[:, None, 1])
                        - (d[:, None, 1] - o[:, None, 1]) * (r[None, :, 0] - o[:, None, 0]))
 
-    cross = (side(p, q, p) * side(p, q, q) < 0) & (side(p, q, p).T * side(p, q, q).T < 0)
+    sides = side(p, q, p) * side(p, q, q)  # (a, b): < 0 when face b's ends straddle face a's line
+    cross = (sides < 0) & (sides.T < 0)
     a, b = np.nonzero(np.triu(cross, k=2))
     keep = ~((a == 0) & (b == n - 1))
     return np.stack([a[keep], b[keep]], axis=-1)
@@ -137,10 +138,10 @@ def check_deformation(grid: CGrid) -> CGrid:
             f"deformed mesh: wake-cut nodes i={k} and i={ni - k} at j=0 are {gap[k]:.3e} chords apart "
             "(the new surface must keep a closed trailing edge)"
         )
-    crossings = surface_crossings(nodes[nw : ni - nw + 1, 0])
+    wall = nodes[nw : ni - nw + 1, 0]
+    crossings = surface_crossings(wall)
     if len(crossings):
         a, b = crossings[0]
-        wall = nodes[nw : ni - nw + 1, 0]
         at = [0.5 * (wall[k] + wall[k + 1]) for k in (a, b)]
         raise MeshError(
             f"deformed mesh: the airfoil surface crosses itself ({len(crossings)} pair(s) of wall faces); e.g. "
