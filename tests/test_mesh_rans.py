@@ -4,6 +4,7 @@ The reference grid is the RANS NACA 0012 layout of the TMR 225x65 level (160 air
 cells, 64 normal, far field 500 chords) at Re = 6e6; RAE 2822 adds camber (a TE bisector off the x axis).
 """
 
+import dataclasses
 from types import SimpleNamespace
 
 import jax.numpy as jnp
@@ -24,6 +25,7 @@ from cfdopt.mesh.cgrid import (
     wall_spacing_for_yplus,
 )
 from cfdopt.mesh.coarsen import can_coarsen, coarsen
+from cfdopt.mesh.quality import cell_quality
 from mesh_fixtures import CASES, tmr_naca0012_sharp
 
 RULES = ViscousSpacing()
@@ -368,3 +370,39 @@ def test_geometric_normal_spacing_of_the_tmr_case():
     assert any("[mesh] normal_spacing" in line for line in unused_keys(euler))
     with pytest.raises(ValueError, match="normal"):
         ViscousSpacing(normal="tanh")
+
+
+
+def test_floor_steps_keeps_length_and_never_steepens_ratios():
+    """``floor_steps``: same end points, a zero floor changes nothing, steps reach about the floor, and the ratio
+    of consecutive steps never exceeds the original one."""
+    from cfdopt.mesh.cgrid import floor_steps, geometric_distances
+
+    dist = geometric_distances(np.full(3, 1e-5), np.full(3, 10.0), 40)
+    floor = np.array([0.0, 1e-3, 0.05])
+    out = floor_steps(dist, floor)
+    np.testing.assert_allclose(out[0], dist[0], rtol=1e-14, atol=0.0)
+    assert np.all(out[:, 0] == 0.0) and np.all(out[:, -1] == dist[:, -1])
+    steps, before = np.diff(out, axis=-1), np.diff(dist, axis=-1)
+    # hypot adds at most floor per step, so the rescaling to the same length shrinks by at most L / (L + n floor)
+    assert np.all(steps[:, 0] >= floor * 10.0 / (10.0 + 40 * floor))
+    ratio, ratio0 = steps[:, 1:] / steps[:, :-1], before[:, 1:] / before[:, :-1]
+    assert np.all(ratio >= 1.0) and np.all(ratio <= ratio0 * (1.0 + 1e-12))
+
+
+def test_wake_aspect_bounds_the_cut_cells_and_keeps_the_wall_lines():
+    """``ViscousSpacing(wake_aspect=A)``: wall lines bit for bit, cut cells of aspect ratio about A at most."""
+    cfg = mesh_cfg(n_airfoil=96, n_wake=24, n_normal=32, farfield=50.0)
+    surface = raw_surface("naca0012-sharp")
+    base = cgrid_from_config(surface, cfg, reynolds=RE)
+    aspect = 200.0
+    grid = cgrid_from_config(surface, cfg, reynolds=RE, viscous=dataclasses.replace(RULES, wake_aspect=aspect))
+    nw, ni = grid.n_wake, grid.ni
+    nodes, nodes0 = np.asarray(grid.nodes), np.asarray(base.nodes)
+    assert np.array_equal(nodes[nw:ni - nw + 1], nodes0[nw:ni - nw + 1])
+    wake = np.r_[0:nw, ni - nw:ni]
+    ar = cell_quality(grid)["aspect_ratio"][wake, 0]
+    assert cell_quality(base)["aspect_ratio"][wake, 0].max() > 20 * aspect  # the bound bites on this grid
+    # the floor is the line's mean cut spacing / A; neighbouring cut cells differ by the wake ratio (< 1.7)
+    assert ar.max() < 1.7 * aspect
+    assert quality_report(grid).valid
