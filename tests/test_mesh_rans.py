@@ -18,14 +18,13 @@ from cfdopt.mesh import deform_checked, flat_plate_grid, generate_cgrid, quality
 from cfdopt.mesh.cgrid import (
     ViscousSpacing,
     cgrid_from_config,
-    layer_cells,
-    ramped_distances,
     surface_for_grid,
     te_bisector,
     wall_spacing_for_yplus,
 )
 from cfdopt.mesh.coarsen import can_coarsen, coarsen
 from cfdopt.mesh.quality import cell_quality
+from cfdopt.mesh.spacing import floor_steps, geometric_distances, layer_cells, ramped_distances
 from mesh_fixtures import CASES, tmr_naca0012_sharp
 
 RULES = ViscousSpacing()
@@ -372,12 +371,9 @@ def test_geometric_normal_spacing_of_the_tmr_case():
         ViscousSpacing(normal="tanh")
 
 
-
 def test_floor_steps_keeps_length_and_never_steepens_ratios():
     """``floor_steps``: same end points, a zero floor changes nothing, steps reach about the floor, and the ratio
     of consecutive steps never exceeds the original one."""
-    from cfdopt.mesh.cgrid import floor_steps, geometric_distances
-
     dist = geometric_distances(np.full(3, 1e-5), np.full(3, 10.0), 40)
     floor = np.array([0.0, 1e-3, 0.05])
     out = floor_steps(dist, floor)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from cfdopt.mesh.cgrid import geometric_distances
+from cfdopt.mesh.spacing import geometric_distances
 from cfdopt.mesh.types import FlatPlateGrid
 
 __all__ = ["FLAT_PLATE", "flat_plate_grid", "flat_plate_from_config"]
