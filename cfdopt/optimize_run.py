@@ -185,9 +185,8 @@ def trimmed_baseline(problem, cfg, U_start, final) -> dict | None:
     Returns:
         ``alpha``, ``cl``, ``cd``, ``cm``, ``converged``, ``solves``, ``newton``, ``time_s``.
     """
-    from cfdopt.trim import trim
-
     from cfdopt.flow.state import FlowConditions
+    from cfdopt.trim import trim
 
     target = cl_target(cfg)  # None on a multi-point case
     if target is None:

@@ -33,15 +33,15 @@ import numpy as np
 
 from cfdopt.cli import enable_compilation_cache
 from cfdopt.config import load_case
-from cfdopt.flow.layout import NUHAT, RHO
+from cfdopt.flow.layout import MEAN_FLOW, NUHAT, RHO
 from cfdopt.flow.residual import make_residual
 from cfdopt.flow.state import uniform_state
-from cfdopt.mesh.cgrid import ViscousSpacing, cgrid_from_config
+from cfdopt.mesh.cgrid import cgrid_from_config
 from cfdopt.mesh.coarsen import coarsen
 from cfdopt.mesh.quality import quality_report
 from cfdopt.mesh.types import metrics
 from cfdopt.mesh.wall_distance import wall_distance
-from cfdopt.problem import baseline_surface
+from cfdopt.problem import baseline_surface, viscous_mesh_options
 from cfdopt.setup import flow_setup
 from cfdopt.solution import case_grid
 from cfdopt.solver import solve_flow
@@ -64,12 +64,14 @@ def main() -> None:
     cfg = load_case(args.case, ["numerics.mesh_levels=1", *args.overrides,
                                 f"numerics.max_iterations={args.iterations}"])
     setup = flow_setup(cfg)
-    grid, flow = case_grid(cfg)
-    if args.wake_aspect is not None:
+    if args.wake_aspect is None:
+        grid, flow = case_grid(cfg)
+    else:
         if cfg.flow.model != "rans-sa":
             ap.error("--wake-aspect needs a rans-sa case")
-        rules = ViscousSpacing(normal=cfg.mesh.normal_spacing, wake_aspect=args.wake_aspect)
-        grid = cgrid_from_config(baseline_surface(cfg), cfg.mesh, reynolds=cfg.flow.reynolds, viscous=rules)
+        opts = viscous_mesh_options(cfg)
+        opts["viscous"] = dataclasses.replace(opts["viscous"], wake_aspect=args.wake_aspect)
+        grid, flow = cgrid_from_config(baseline_surface(cfg), cfg.mesh, **opts), setup.flow
     if args.coarsen:
         grid = coarsen(grid)
     print(quality_report(grid))
@@ -97,12 +99,12 @@ def main() -> None:
     share = np.sum(R * R, axis=(0, 1)) / np.sum(R * R)
     print("share of the squared residual by equation: " + " ".join(f"{v:.3f}" for v in share))
     print(f"{'i':>4s} {'j':>3s} {'x':>8s} {'y':>10s} {'|R|':>10s}  residual per equation{'':24s} {'rho':>7s}"
-          + ("  nuhat/nu_inf" if U.shape[-1] > 4 else ""))
+          + ("  nuhat/nu_inf" if U.shape[-1] > MEAN_FLOW else ""))
     for k in np.argsort(norm.ravel())[::-1][: args.cells]:
         i, j = np.unravel_index(k, norm.shape)
-        extra = f"  {U[i, j, 4] / U[i, j, 0]:9.3g}" if U.shape[-1] > 4 else ""
+        extra = f"  {U[i, j, NUHAT] / U[i, j, RHO]:9.3g}" if U.shape[-1] > MEAN_FLOW else ""
         print(f"{i:4d} {j:3d} {centre[i, j, 0]:8.4f} {centre[i, j, 1]:10.3e} {norm[i, j]:10.3e}  "
-              + " ".join(f"{v:+.2e}" for v in R[i, j]) + f" {U[i, j, 0]:7.4f}" + extra)
+              + " ".join(f"{v:+.2e}" for v in R[i, j]) + f" {U[i, j, RHO]:7.4f}" + extra)
     if args.save is not None:
         np.savez(args.save, U=U, R=R, centre=centre)
 
