@@ -33,7 +33,8 @@ the tolerance (default 1e-10).
 Mesh sequencing: from the free stream, the flow is first solved on coarser
 grids (every other node) to ``coarse_tolerance`` and prolonged (a coarse level
 that fails hands on its lowest-residual iterate if that reached
-``coarse_fallback``, else the free stream), which on the
+``coarse_fallback``, else the free stream; a coarse level solves with a Roe
+linear-wave width of at least ``coarse_linear_fix``, :func:`level_numerics`), which on the
 344 x 64 cell transonic NACA 0012 leaves 7 Newton iterations on the fine grid
 instead of 43 (``scripts/bench_solver.py``).
 
@@ -52,6 +53,7 @@ References:
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import functools
 import time
 from dataclasses import dataclass, field
@@ -61,7 +63,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from cfdopt.config import NumericsConfig
+from cfdopt.config import RANS_ENTROPY_FIX_LINEAR, NumericsConfig
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.jacobian import Factorization, SparseJacobian, jacobian_assembler
 from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, MY, RHO
@@ -100,6 +102,7 @@ class SolverSettings:
     forcing: float = 0.5
     krylov_iterations: int = 40
     symmetric: bool = NumericsConfig.symmetric
+    coarse_linear_fix: float = RANS_ENTROPY_FIX_LINEAR  # least linear-wave width on coarse levels (level_numerics)
 
     def __post_init__(self):
         if not 0 < self.tolerance < 1:
@@ -221,6 +224,19 @@ def _prepare_level(grid: CGrid, flow: FlowConditions, numerics: Numerics, settin
     make_residual(numerics).warm(U, grid, flow)
 
 
+def level_numerics(numerics: Numerics, settings: SolverSettings, level: int) -> Numerics:
+    """The discretisation solved on sequencing level ``level`` (0: the grid asked for, which always gets
+    ``numerics``). On the coarser levels the Roe width of the contact and shear waves is at least
+    ``settings.coarse_linear_fix``: those levels only provide a start, and a narrow width that the fine
+    grid resolves can leave a coarse level without a steady solution (TMR NACA 0012, alpha 10, width 1e-4:
+    the 112 x 32 level stalls at a residual of 1.3, docs/rans.md). Models without a separate linear-wave
+    width (Euler) are unchanged."""
+    fix = numerics.entropy_fix_linear
+    if level == 0 or fix is None or fix >= settings.coarse_linear_fix:
+        return numerics
+    return dataclasses.replace(numerics, entropy_fix_linear=settings.coarse_linear_fix)
+
+
 def _prepare_in_background(grids, flow, numerics, settings) -> dict:
     """Start loading every level of mesh sequencing (``grids`` finest first) in two threads.
 
@@ -230,12 +246,14 @@ def _prepare_in_background(grids, flow, numerics, settings) -> dict:
     which the solve waits for before starting each.
     """
     coarsest = grids[-1]
-    jacobian_assembler(coarsest.ni, coarsest.nj, coarsest.n_cut, numerics)  # not built in two threads at once
+    jacobian_assembler(coarsest.ni, coarsest.nj, coarsest.n_cut,  # not built in two threads at once
+                       level_numerics(numerics, settings, len(grids) - 1))
     futures = {}
     for name, levels in (("coarsest", [len(grids) - 1]), ("finer", range(len(grids) - 2, -1, -1))):
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"cfdopt-prepare-{name}")
         for level in levels:
-            futures[level] = pool.submit(_prepare_level, grids[level], flow, numerics, settings)
+            futures[level] = pool.submit(_prepare_level, grids[level], flow, level_numerics(numerics, settings, level),
+                                         settings)
         pool.shutdown(wait=False)  # the queued levels still run
     del futures[len(grids) - 1]
     return futures
@@ -327,7 +345,8 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
             # a failure here is left for the level's own solve to meet and report
             concurrent.futures.wait([prepared[level]])
         tol = settings.tolerance if level == 0 else max(settings.tolerance, settings.coarse_tolerance)
-        out = _newton_ptc(grids[level], flow, numerics, settings, U_start, cfl0, tol, level, t0, history, callback)
+        out = _newton_ptc(grids[level], flow, level_numerics(numerics, settings, level), settings, U_start, cfl0,
+                          tol, level, t0, history, callback)
         if level == 0:
             U, converged, r_drop, message, coefs, _ = out
             break

@@ -140,3 +140,28 @@ def test_adjoint_matches_tangent_and_finite_differences(grid, solved):
         errors.append(abs((cds[0] - cds[1]) / (2 * h) - adjoint) / abs(adjoint))
     # truncation O(h^2) and solver/round-off O(1e-16 / h): the best of the sweep is below 1e-6
     assert min(errors) < 1e-6, errors
+
+
+
+def test_coarse_levels_solve_a_wider_linear_wave_width_and_the_fine_level_the_case_s(grid):
+    """Mesh sequencing where the case's Roe width is narrower than ``coarse_linear_fix``: the coarse level runs
+    the wider width (it only provides a start), the grid asked for runs the case's, and the result is a root of
+    the case's residual. (Here the case's width is the rans-sa default and the coarse one ten times it, so the
+    fine level shares the compiled programs of the other tests.)"""
+    import dataclasses
+
+    from cfdopt.solver import level_numerics
+
+    settings = dataclasses.replace(SETTINGS, mesh_levels=2, coarse_linear_fix=10 * RANS_ENTROPY_FIX_LINEAR)
+    assert level_numerics(NUMERICS, settings, 0) == NUMERICS
+    assert level_numerics(NUMERICS, settings, 1).entropy_fix_linear == settings.coarse_linear_fix
+    assert level_numerics(NUMERICS, SETTINGS, 1) == NUMERICS  # not narrower than the coarse width: unchanged
+    assert level_numerics(Numerics(), settings, 1) == Numerics()  # Euler has no separate width
+
+    res = solve_flow(grid, FLOW, NUMERICS, settings)
+    assert res.converged, res.message
+    levels = [h["level"] for h in res.history]
+    assert levels[0] == 1 and levels[-1] == 0
+    res_fn = make_residual(NUMERICS)
+    r_inf = float(jnp.linalg.norm(res_fn(uniform_state(FLOW, grid.ni, grid.nj, MODEL), grid, FLOW)))
+    assert float(jnp.linalg.norm(res_fn(jnp.asarray(res.U), grid, FLOW))) <= 1e-10 * r_inf
