@@ -7,7 +7,8 @@
 family (every other node), and prints Cf at x = 0.970084 and the plate's CD per level against CFL3D and
 FUN3D on the same-size TMR grids, with the observed order of convergence; ``naca0012`` solves
 ``cases/tmr-naca0012`` at each incidence on the 225 x 65-class grid (the case's) and the 449 x 129-class
-grid (twice the cells each way) and prints CL, CD and their pressure and viscous parts against the
+grid (its refinement by one level of the family: twice the cells each way, first cell and growth as
+TMR's family refines them) and prints CL, CD and their pressure and viscous parts against the
 TMR bands. Figures go to ``docs/figures/`` (``--figures DIR``); the tables are what ``docs/rans.md``
 quotes. Reference values: ``../shared/data/REFERENCES.md``.
 """
@@ -122,7 +123,25 @@ def _plot_cf(curves, path):
 
 GRIDS = {"225": (128, 48, 64), "449": (256, 96, 128)}
 """Grid classes: cells on the airfoil, per wake branch, normal to the wall. "225" is TMR's 225x65 size (the
-case's default, with its geometric wall-normal spacing); "449" twice "225" each way."""
+case's default, with its geometric wall-normal spacing); "449" is its refinement in TMR's family sense
+(:func:`family_refinement`): twice the cells each way, and "225" is every other node of it."""
+
+
+def family_refinement(cfg) -> list[str]:
+    """Overrides that make the "449" grid the refinement of the case's grid by one family level.
+
+    With one geometric wall-normal ratio ``r`` and first cell ``h`` on the case's grid, the grid with twice
+    the cells, ratio ``sqrt(r)`` and first cell ``h / (1 + sqrt(r))`` spans the same distance and holds every
+    node of the case's grid (each cell split in two), as TMR's family does (each level every other point of
+    the next). The airfoil and wake spacings already follow the cell counts. Mesh sequencing then takes one
+    more level, down to the case's own coarsest.
+    """
+    grid = baseline_grid(cfg)
+    line = np.asarray(grid.nodes)[grid.ni // 2]
+    steps = np.hypot(*np.diff(line, axis=0).T)
+    h, r = steps[0], steps[1] / steps[0]
+    return [f"mesh.wall_spacing={h / (1.0 + np.sqrt(r)):.6e}",
+            f"numerics.mesh_levels={cfg.numerics.mesh_levels + 1}"]
 
 
 def naca0012(args) -> dict:
@@ -133,6 +152,9 @@ def naca0012(args) -> dict:
             over = list(args.set) + [f"flow.alpha={alpha}", f"mesh.n_airfoil={n_airfoil}", f"mesh.n_wake={n_wake}",
                                      f"mesh.n_normal={n_normal}"]
             cfg = load_case(ROOT / "cases" / "tmr-naca0012", over)
+            if g == "449":
+                base = load_case(ROOT / "cases" / "tmr-naca0012", list(args.set))
+                cfg = load_case(ROOT / "cases" / "tmr-naca0012", over + family_refinement(base))
             setup = flow_setup(cfg)
             grid = baseline_grid(cfg)
             name = f"{grid.ni + 1}x{grid.nj + 1}"
@@ -185,7 +207,7 @@ def main() -> None:
     ap.add_argument("case", choices=("flatplate", "naca0012"))
     ap.add_argument("--levels", type=int, default=3, help="flat plate: grid levels (finest: the case's)")
     ap.add_argument("--alpha", type=float, nargs="+", default=[0.0, 10.0, 15.0], help="NACA 0012 incidences (deg)")
-    ap.add_argument("--grids", nargs="+", default=["225", "225n96", "449"], choices=tuple(GRIDS),
+    ap.add_argument("--grids", nargs="+", default=["225", "449"], choices=tuple(GRIDS),
                     help="NACA 0012 grid classes")
     ap.add_argument("--set", action="append", default=[], help="case-file override, section.key=value")
     ap.add_argument("--figures", default=str(ROOT / "docs" / "figures"), help="folder for the figures")
