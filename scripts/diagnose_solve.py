@@ -8,18 +8,20 @@ largest residual norm: their index ``(i, j)``, centroid, residual of each equati
 ``nuhat / nu_inf`` (``rho nuhat / rho`` of the state, whose scalar is scaled by ``nu_inf``; 3 in the free stream). A column of cells along ``j`` with density swinging from cell to cell is an odd-even mode; one cell
 alone is more often the grid.
 
-Four variations that are not case keys, for the studies in docs/rans.md ("Where alpha 0 fails"):
+Five variations that are not case keys, for the studies in docs/rans.md ("Where alpha 0 fails"):
 ``--cfl-growth G`` replaces the factor ``G`` of the PTC law ``CFL *= max(G ||R_n|| / ||R_n+1||, 0.5)`` after a full
 step (2 in the solver; 1 grows the CFL only while the residual falls), ``--wake-aspect A`` builds a RANS grid with
 ``ViscousSpacing.wake_aspect = A`` (cut cells of aspect ratio at most about A), ``--coarsen`` solves on the
 grid's first sequencing level (every other node) instead, and ``--nuhat-profile PEAK DELTA`` starts (RANS, no
 mesh sequencing, at ``cfl_start``) from the free stream with ``nuhat/nu_inf`` raised by
 ``PEAK e (d/DELTA) exp(-d/DELTA)`` (``d`` the wall distance in chords: a turbulent layer of about that peak at
-``d = DELTA``). The per-equation share of the squared residual shows
+``d = DELTA``); ``--start STATE.npz`` starts from a flow that ``cfdopt solve`` wrote (a continuation in the
+angle, say), at ``restart_cfl``. The per-equation share of the squared residual shows
 which equation holds it.
 
     python scripts/diagnose_solve.py CASE [--iterations 15] [--cells 12] [--set SECTION.KEY=VALUE ...] [--save F.npz]
                                           [--cfl-growth G] [--wake-aspect A] [--coarsen] [--nuhat-profile PEAK DELTA]
+                                          [--start STATE.npz]
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ def main() -> None:
     ap.add_argument("--coarsen", action="store_true", help="solve on the first coarser (sequencing) level")
     ap.add_argument("--nuhat-profile", type=float, nargs=2, default=None, metavar=("PEAK", "DELTA"),
                     help="start from a turbulent nuhat layer (module docstring)")
+    ap.add_argument("--start", type=Path, default=None, metavar="STATE.npz",
+                    help="start from the flow U in this file (a state.npz that cfdopt solve wrote) at restart_cfl")
     args = ap.parse_args()
     enable_compilation_cache()
     cfg = load_case(args.case, ["numerics.mesh_levels=1", *args.overrides,
@@ -79,6 +83,13 @@ def main() -> None:
     if args.cfl_growth is not None:
         settings = dataclasses.replace(settings, cfl_growth=args.cfl_growth)
     U0 = None
+    if args.start is not None:
+        if args.nuhat_profile is not None:
+            ap.error("--start and --nuhat-profile are two different starts")
+        U0 = np.load(args.start)["U"]
+        if U0.shape[:2] != (grid.ni, grid.nj):
+            ap.error(f"--start: {args.start} holds a {U0.shape[0]} x {U0.shape[1]} flow, the grid has "
+                     f"{grid.ni} x {grid.nj} cells")
     if args.nuhat_profile is not None:
         if cfg.flow.model != "rans-sa":
             ap.error("--nuhat-profile needs a rans-sa case")
