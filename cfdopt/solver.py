@@ -53,10 +53,9 @@ References:
 from __future__ import annotations
 
 import concurrent.futures
-import dataclasses
 import functools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import jax
 import numpy as np
@@ -234,7 +233,7 @@ def level_numerics(numerics: Numerics, settings: SolverSettings, level: int) -> 
     fix = numerics.entropy_fix_linear
     if level == 0 or fix is None or fix >= settings.coarse_linear_fix:
         return numerics
-    return dataclasses.replace(numerics, entropy_fix_linear=settings.coarse_linear_fix)
+    return replace(numerics, entropy_fix_linear=settings.coarse_linear_fix)
 
 
 def _prepare_in_background(grids, flow, numerics, settings) -> dict:
