@@ -151,10 +151,9 @@ def naca0012(args) -> dict:
             n_airfoil, n_wake, n_normal = GRIDS[g]
             over = list(args.set) + [f"flow.alpha={alpha}", f"mesh.n_airfoil={n_airfoil}", f"mesh.n_wake={n_wake}",
                                      f"mesh.n_normal={n_normal}"]
-            cfg = load_case(ROOT / "cases" / "tmr-naca0012", over)
             if g == "449":
-                base = load_case(ROOT / "cases" / "tmr-naca0012", list(args.set))
-                cfg = load_case(ROOT / "cases" / "tmr-naca0012", over + family_refinement(base))
+                over += family_refinement(load_case(ROOT / "cases" / "tmr-naca0012", list(args.set)))
+            cfg = load_case(ROOT / "cases" / "tmr-naca0012", over)
             setup = flow_setup(cfg)
             grid = baseline_grid(cfg)
             name = f"{grid.ni + 1}x{grid.nj + 1}"

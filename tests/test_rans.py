@@ -4,6 +4,8 @@ One small C-grid (48 x 16 cells, far field 20 chords, first cell 1e-4 chord) at 
 Re 1e5, with the softplus clip: every test here shares its compiled programs (about a minute to compile).
 """
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -19,7 +21,7 @@ from cfdopt.flow.model import FlowModel
 from cfdopt.flow.residual import Numerics, make_residual
 from cfdopt.flow.state import FlowConditions, uniform_state
 from cfdopt.mesh.deform import deform
-from cfdopt.solver import SolverSettings, final_jacobian, solve_flow
+from cfdopt.solver import SolverSettings, final_jacobian, level_numerics, solve_flow
 from flow_testgrids import c_grid
 
 MODEL = FlowModel(equations="rans-sa", reynolds=1e5, sa_clip="softplus")
@@ -142,16 +144,11 @@ def test_adjoint_matches_tangent_and_finite_differences(grid, solved):
     assert min(errors) < 1e-6, errors
 
 
-
 def test_coarse_levels_solve_a_wider_linear_wave_width_and_the_fine_level_the_case_s(grid):
     """Mesh sequencing where the case's Roe width is narrower than ``coarse_linear_fix``: the coarse level runs
     the wider width (it only provides a start), the grid asked for runs the case's, and the result is a root of
     the case's residual. (Here the case's width is the rans-sa default and the coarse one ten times it, so the
     fine level shares the compiled programs of the other tests.)"""
-    import dataclasses
-
-    from cfdopt.solver import level_numerics
-
     settings = dataclasses.replace(SETTINGS, mesh_levels=2, coarse_linear_fix=10 * RANS_ENTROPY_FIX_LINEAR)
     assert level_numerics(NUMERICS, settings, 0) == NUMERICS
     assert level_numerics(NUMERICS, settings, 1).entropy_fix_linear == settings.coarse_linear_fix
