@@ -8,7 +8,7 @@ largest residual norm: their index ``(i, j)``, centroid, residual of each equati
 ``nuhat / nu_inf`` (``rho nuhat / rho`` of the state, whose scalar is scaled by ``nu_inf``; 3 in the free stream). A column of cells along ``j`` with density swinging from cell to cell is an odd-even mode; one cell
 alone is more often the grid.
 
-Five variations that are not case keys, for the studies in docs/rans.md ("Where alpha 0 fails"):
+Six variations that are not case keys, for the studies in docs/rans.md ("Where alpha 0 fails"):
 ``--cfl-growth G`` replaces the factor ``G`` of the PTC law ``CFL *= max(G ||R_n|| / ||R_n+1||, 0.5)`` after a full
 step (2 in the solver; 1 grows the CFL only while the residual falls), ``--wake-aspect A`` builds a RANS grid with
 ``ViscousSpacing.wake_aspect = A`` (cut cells of aspect ratio at most about A), ``--coarsen`` solves on the
@@ -16,12 +16,13 @@ grid's first sequencing level (every other node) instead, and ``--nuhat-profile 
 mesh sequencing, at ``cfl_start``) from the free stream with ``nuhat/nu_inf`` raised by
 ``PEAK e (d/DELTA) exp(-d/DELTA)`` (``d`` the wall distance in chords: a turbulent layer of about that peak at
 ``d = DELTA``); ``--start STATE.npz`` starts from a flow that ``cfdopt solve`` wrote (a continuation in the
-angle, say), at ``restart_cfl``. The per-equation share of the squared residual shows
+angle, say), at ``restart_cfl``; ``--su2 FILE`` solves on the C-grid in an SU2 mesh file instead of the case's
+(TMR's ``n0012_225-65.su2``, :func:`cfdopt.mesh.su2.read_su2_cgrid`). The per-equation share of the squared residual shows
 which equation holds it.
 
     python scripts/diagnose_solve.py CASE [--iterations 15] [--cells 12] [--set SECTION.KEY=VALUE ...] [--save F.npz]
                                           [--cfl-growth G] [--wake-aspect A] [--coarsen] [--nuhat-profile PEAK DELTA]
-                                          [--start STATE.npz]
+                                          [--start STATE.npz] [--su2 FILE]
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from cfdopt.flow.state import uniform_state
 from cfdopt.mesh.cgrid import cgrid_from_config
 from cfdopt.mesh.coarsen import coarsen
 from cfdopt.mesh.quality import quality_report
+from cfdopt.mesh.su2 import read_su2_cgrid
 from cfdopt.mesh.types import metrics
 from cfdopt.mesh.wall_distance import wall_distance
 from cfdopt.problem import baseline_surface, viscous_mesh_options
@@ -63,12 +65,17 @@ def main() -> None:
                     help="start from a turbulent nuhat layer (module docstring)")
     ap.add_argument("--start", type=Path, default=None, metavar="STATE.npz",
                     help="start from the flow U in this file (a state.npz that cfdopt solve wrote) at restart_cfl")
+    ap.add_argument("--su2", type=Path, default=None, metavar="FILE", help="solve on the C-grid in this SU2 file")
     args = ap.parse_args()
     enable_compilation_cache()
     cfg = load_case(args.case, ["numerics.mesh_levels=1", *args.overrides,
                                 f"numerics.max_iterations={args.iterations}"])
     setup = flow_setup(cfg)
-    if args.wake_aspect is None:
+    if args.su2 is not None:
+        if args.wake_aspect is not None:
+            ap.error("--su2 and --wake-aspect are two different grids")
+        grid, flow = read_su2_cgrid(args.su2), setup.flow
+    elif args.wake_aspect is None:
         grid, flow = case_grid(cfg)
     else:
         if cfg.flow.model != "rans-sa":

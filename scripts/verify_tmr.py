@@ -1,7 +1,7 @@
 """Verify RANS-SA against the NASA Turbulence Modeling Resource (TMR): flat plate and NACA 0012.
 
     python scripts/verify_tmr.py flatplate [--levels 3]
-    python scripts/verify_tmr.py naca0012 [--alpha 0 10 15] [--grids 225 449]
+    python scripts/verify_tmr.py naca0012 [--alpha 0 10 15] [--grids 225 449] [--su2 n0012_225-65.su2 ...]
 
 ``flatplate`` solves ``cases/tmr-flatplate`` on its 137 x 97-class grid and the coarser levels of its
 family (every other node), and prints Cf at x = 0.970084 and the plate's CD per level against CFL3D and
@@ -9,7 +9,9 @@ FUN3D on the same-size TMR grids, with the observed order of convergence; ``naca
 ``cases/tmr-naca0012`` at each incidence on the 225 x 65-class grid (the case's) and the 449 x 129-class
 grid (its refinement by one level of the family: twice the cells each way, first cell and growth as
 TMR's family refines them) and prints CL, CD and their pressure and viscous parts against the
-TMR bands. Figures go to ``docs/figures/`` (``--figures DIR``); the tables are what ``docs/rans.md``
+TMR bands. ``--su2 FILE`` also solves the case on a grid read from an SU2 file
+(:func:`cfdopt.mesh.su2.read_su2_cgrid`): TMR's own ``n0012_225-65.su2`` (distributed with SU2's TestCases,
+``rans/naca0012``; not shipped here) gives the comparison at equal grids. Figures go to ``docs/figures/`` (``--figures DIR``); the tables are what ``docs/rans.md``
 quotes. Reference values: ``../shared/data/REFERENCES.md``.
 """
 
@@ -28,6 +30,7 @@ from cfdopt.config import load_case
 from cfdopt.flow.forces import surface_cp
 from cfdopt.flow.rans import skin_friction
 from cfdopt.mesh.coarsen import coarsen
+from cfdopt.mesh.su2 import read_su2_cgrid
 from cfdopt.problem import baseline_grid
 from cfdopt.setup import flow_setup
 from cfdopt.solver import solve_flow
@@ -146,23 +149,29 @@ def family_refinement(cfg) -> list[str]:
 
 def naca0012(args) -> dict:
     rows = []
+    case = ROOT / "cases" / "tmr-naca0012"
     for alpha in args.alpha:
+        runs = []
         for g in args.grids:
             n_airfoil, n_wake, n_normal = GRIDS[g]
             over = list(args.set) + [f"flow.alpha={alpha}", f"mesh.n_airfoil={n_airfoil}", f"mesh.n_wake={n_wake}",
                                      f"mesh.n_normal={n_normal}"]
             if g == "449":
-                over += family_refinement(load_case(ROOT / "cases" / "tmr-naca0012", list(args.set)))
-            cfg = load_case(ROOT / "cases" / "tmr-naca0012", over)
-            setup = flow_setup(cfg)
+                over += family_refinement(load_case(case, list(args.set)))
+            cfg = load_case(case, over)
             grid = baseline_grid(cfg)
-            name = f"{grid.ni + 1}x{grid.nj + 1}"
+            runs.append((cfg, grid, f"{grid.ni + 1}x{grid.nj + 1}"))
+        for path in map(Path, args.su2):
+            runs.append((load_case(case, list(args.set) + [f"flow.alpha={alpha}"]), read_su2_cgrid(path),
+                         f"{path.stem} (file)"))
+        for cfg, grid, name in runs:
+            setup = flow_setup(cfg)
             res, wall = _solve(grid, setup, f"alpha {alpha:g}, {name}")
             c = {k: float(v) for k, v in res.coefficients.items()}
             rows.append(dict(alpha=alpha, grid=name, iterations=res.iterations, converged=res.converged,
                              wall_s=wall, **c))
             if alpha == 10:
-                _plot_surface(res, grid, setup, Path(args.figures) / f"rans-naca0012-a10-{name}")
+                _plot_surface(res, grid, setup, Path(args.figures) / f"rans-naca0012-a10-{name.split()[0]}")
     print("\n| alpha | grid | CL | CD | CD pressure | CD viscous | CM | Newton its | time (s) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
@@ -206,8 +215,10 @@ def main() -> None:
     ap.add_argument("case", choices=("flatplate", "naca0012"))
     ap.add_argument("--levels", type=int, default=3, help="flat plate: grid levels (finest: the case's)")
     ap.add_argument("--alpha", type=float, nargs="+", default=[0.0, 10.0, 15.0], help="NACA 0012 incidences (deg)")
-    ap.add_argument("--grids", nargs="+", default=["225", "449"], choices=tuple(GRIDS),
-                    help="NACA 0012 grid classes")
+    ap.add_argument("--grids", nargs="*", default=["225", "449"], choices=tuple(GRIDS),
+                    help="NACA 0012 grid classes (none: only the --su2 grids)")
+    ap.add_argument("--su2", nargs="*", default=[], metavar="FILE",
+                    help="NACA 0012: also solve on these C-grids in SU2 files (TMR's n0012_225-65.su2)")
     ap.add_argument("--set", action="append", default=[], help="case-file override, section.key=value")
     ap.add_argument("--figures", default=str(ROOT / "docs" / "figures"), help="folder for the figures")
     ap.add_argument("--json", default=None, help="also write the rows to this JSON file")
