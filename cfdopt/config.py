@@ -29,6 +29,8 @@ RANS_ENTROPY_FIX_LINEAR = 0.002
 """Default ``[numerics] entropy_fix_linear`` of a rans-sa case (an Euler case uses ``entropy_fix``)."""
 MUSCL_KAPPA = {"euler": 0.0, "rans-sa": 1.0 / 3.0}
 """Default ``[numerics] muscl_kappa`` per model."""
+LINE_SEARCH = {"euler": "none", "rans-sa": "unsteady-residual"}
+"""Default ``[numerics] line_search`` per model."""
 
 
 def _key(default, doc, **checks):
@@ -150,6 +152,7 @@ class NumericsConfig:
     mesh_levels: int = _key(3, "mesh sequencing: solve first on up to this many grids, each every other node of the next (1: off)", ge=1)
     coarse_tolerance: float = _key(1e-3, "residual drop at which a coarse mesh-sequencing level hands over", gt=0.0, lt=1.0)
     lu_precision: str = _key("single", "precision of the LU that preconditions the Newton systems", choices=("single", "double"))
+    line_search: str | None = _key(None, "step acceptance of the pseudo-transient Newton iterations: 'unsteady-residual' halves a step until it lowers the norm of the pseudo-time residual A/dt dU + R(U + dU) below that of R(U), 'none' only until the state is physical; default: none for euler, unsteady-residual for rans-sa (docs/rans.md)", choices=("unsteady-residual", "none"))
     limiter_eps: float = _key(0.03, "van Albada smoothing scale (units of the O(1) primitive variables)", gt=0.0)
     farfield_width: float = _key(0.05, "width of the smooth inflow/outflow switch at the far field (units of a_inf)", gt=0.0)
     max_change: float = _key(0.5, "largest relative change of density or pressure in one Newton step", gt=0.0)

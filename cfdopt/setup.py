@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cfdopt.config import MUSCL_KAPPA, RANS_ENTROPY_FIX_LINEAR
+from cfdopt.config import LINE_SEARCH, MUSCL_KAPPA, RANS_ENTROPY_FIX_LINEAR
 from cfdopt.flow.model import FlowModel
 from cfdopt.flow.residual import Numerics
 from cfdopt.flow.state import FlowConditions
@@ -67,7 +67,8 @@ def flow_setup(cfg) -> FlowSetup:
                         limiter_eps=n.limiter_eps, muscl_kappa=kappa, entropy_fix=n.entropy_fix, entropy_fix_linear=linear_fix,
                         farfield_width=n.farfield_width, point_vortex=n.point_vortex, flux=n.flux, model=model,
                         scalar_order=2 if n.nu_tilde_convection == "muscl" else 1)
-    settings = SolverSettings(**{k: getattr(n, k) for k in _SETTINGS_KEYS})
+    line_search = LINE_SEARCH[model.equations] if n.line_search is None else n.line_search
+    settings = SolverSettings(**{k: getattr(n, k) for k in _SETTINGS_KEYS}, line_search=line_search != "none")
     flow = FlowConditions(mach=float(cfg.flow.mach), alpha=float(cfg.flow.alpha), gamma=float(cfg.flow.gamma))
     return FlowSetup(numerics, settings, flow)
 

@@ -24,7 +24,14 @@ change (SA's ``rho nuhat``) is clamped cell by cell to ``max_change`` of its
 scale (:func:`_clamp_scalars`). The step ``omega`` is then
 limited so that density and pressure change by at most ``max_change`` (50%)
 in any cell, then halved (and the CFL cut) while the new state has
-non-positive density or pressure or a non-finite residual. A step trimmed to
+non-positive density or pressure or a non-finite residual, or, with
+``line_search`` (the rans-sa default), while it does not lower the norm of
+the unsteady residual ``A/dt omega dU + R(U + omega dU)`` below ``||R(U)||``
+(Ceze & Fidkowski 2015): the step must be a good implicit pseudo-time step,
+which allows the steady residual to rise during a transient, and near
+convergence, at a CFL of 1e10, it is a line search on ``||R||`` that
+damps Newton's steps where the SA source's switches (S~ limiting, r) make
+them overshoot (a two-cycle on TMR's 225 x 65 grid at alpha 10, docs/rans.md). A step trimmed to
 ``omega >= 1/2`` keeps the CFL; below that the CFL is scaled by ``2 omega``.
 The residual norm is the L2 norm of the flux balance ``R`` over all cells
 and equations; convergence is the drop ``||R|| / ||R(free stream)||`` below
@@ -48,6 +55,8 @@ References:
     continuation, SIAM J. Numer. Anal. 35(2), 508-523.
     Dembo, Eisenstat & Steihaug (1982), Inexact Newton methods, SIAM J.
     Numer. Anal. 19(2), 400-408.
+    Ceze & Fidkowski (2015), Constrained pseudo-transient continuation,
+    Int. J. Numer. Meth. Engng 102(11), 1683-1703.
 """
 
 from __future__ import annotations
@@ -102,6 +111,7 @@ class SolverSettings:
     krylov_iterations: int = 40
     symmetric: bool = NumericsConfig.symmetric
     coarse_linear_fix: float = RANS_ENTROPY_FIX_LINEAR  # least linear-wave width on coarse levels (level_numerics)
+    line_search: bool = False  # accept a step only if it lowers the unsteady residual (module docstring)
 
     def __post_init__(self):
         if not 0 < self.tolerance < 1:
@@ -131,7 +141,9 @@ class SolveResult:
         iterations: Newton iterations taken.
         residual_drop: final ``||R|| / ||R(free stream)||``.
         history: one dict per iteration (``iteration, residual, residual_norm,
-            cl, cd, cm, cfl, omega, time_s, jacobian_s, linear_s``); entry 0 is the start.
+            unsteady_residual, cl, cd, cm, cfl, omega, time_s, jacobian_s, linear_s``; ``unsteady_residual``
+            is ``||A/dt omega dU + R(U + omega dU)||`` of the step taken, relative like ``residual``, and the
+            CFL the one the next step starts at); entry 0 is the start.
         message: what happened, in words.
         coefficients: final ``{"cl", "cd", "cm"}``.
     """
@@ -438,9 +450,10 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
     r = float(np.linalg.norm(R))
     first = history[-1]["iteration"] if history else 0
 
-    def record(it, omega, tj, tl):
+    def record(it, omega, tj, tl, r_unsteady=None):
         c = {k: float(v) for k, v in coef_fn(U, grid, flow).items()}
-        h = dict(iteration=first + it, level=level, residual=r / r_ref, residual_norm=r, **c, cfl=cfl,
+        h = dict(iteration=first + it, level=level, residual=r / r_ref, residual_norm=r,
+                 unsteady_residual=(r if r_unsteady is None else r_unsteady) / r_ref, **c, cfl=cfl,
                  omega=omega, time_s=time.perf_counter() - t0, jacobian_s=tj, linear_s=tl)
         history.append(h)
         if callback is not None:
@@ -484,15 +497,18 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
                 if _physical(U_try, gamma):
                     R_try = np.asarray(res(U_try, grid, flow)).ravel()
                     if np.all(np.isfinite(R_try)):
-                        accepted = True
-                        break
+                        r_unsteady = float(np.linalg.norm(diag * (omega * dU).ravel() + R_try))
+                        if not settings.line_search or r_unsteady <= r:
+                            accepted = True
+                            break
                 omega *= 0.5
             if accepted:
                 break
             cfl = max(cfl * 0.1, 1e-3)
         tl = time.perf_counter() - ta - tj
         if not accepted:
-            message = f"iteration {it}: no physical step found even at CFL {cfl:.3g}; try a smaller numerics.cfl_start"
+            what = "physical step that lowers the unsteady residual" if settings.line_search else "physical step"
+            message = f"iteration {it}: no {what} found even at CFL {cfl:.3g}; try a smaller numerics.cfl_start"
             break
         r_new = float(np.linalg.norm(R_try))
         ratio = r / r_new
@@ -506,7 +522,7 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
         r = r_new
         if r / r_ref < best[1]:
             best = (U, r / r_ref)
-        coefs = record(it, omega, tj, tl)
+        coefs = record(it, omega, tj, tl, r_unsteady)
         converged = r / r_ref <= tolerance
         if not np.isfinite(r):
             message = f"iteration {it}: residual is not finite"

@@ -104,6 +104,19 @@ def test_newton_converges_from_the_free_stream(solved):
     assert abs(c["cd_p"] + c["cd_v"] - c["cd"]) <= 1e-15
 
 
+def test_line_search_steps_lower_the_unsteady_residual(grid, solved):
+    """With the line search (the rans-sa default) every step taken lowers the unsteady residual
+    ``||A/dt omega dU + R(U + omega dU)||`` below ``||R(U)||`` and the solve still reaches 1e-12; the same solve
+    without it takes steps that do not, so the check can fail."""
+    on = solve_flow(grid, FLOW, NUMERICS, dataclasses.replace(SETTINGS, line_search=True))
+    assert on.converged and on.history[-1]["residual"] <= 1e-12, on.message
+    pairs = list(zip(on.history[:-1], on.history[1:]))
+    assert all(b["unsteady_residual"] <= a["residual"] for a, b in pairs), [
+        (b["unsteady_residual"], a["residual"]) for a, b in pairs]
+    off = list(zip(solved.history[:-1], solved.history[1:]))
+    assert any(b["unsteady_residual"] > a["residual"] for a, b in off)
+
+
 def _bump(grid, scale):
     """The grid deformed by a smooth bump of height ``scale`` on the upper surface (chords)."""
     wall = grid.surface

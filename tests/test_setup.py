@@ -6,7 +6,7 @@ import pytest
 
 import cfdopt  # noqa: F401  (float64)
 from cfdopt import cli
-from cfdopt.config import NumericsConfig, RANS_ENTROPY_FIX_LINEAR, load_case
+from cfdopt.config import LINE_SEARCH, NumericsConfig, RANS_ENTROPY_FIX_LINEAR, load_case
 from cfdopt.errors import ConfigError
 from cfdopt.flow.layout import EULER, RANS_SA
 from cfdopt.setup import flow_setup, unused_keys
@@ -54,6 +54,17 @@ def test_every_numerics_key_reaches_the_settings(tmp_path):
     assert (s.tolerance, s.max_iterations, s.cfl_start, s.restart_cfl, s.cfl_max) == (1e-9, 7, 3.0, 40.0, 1e8)
     assert (s.linear_tolerance, s.max_change, s.ordering, s.lu_reuse) == (1e-11, 0.3, "minimum-degree", False)
     assert (s.mesh_levels, s.coarse_tolerance, s.lu_precision) == (2, 1e-2, "double")
+
+
+def test_line_search_default_follows_the_model_and_the_key_overrides_it(tmp_path):
+    """rans-sa cases take steps only where the unsteady residual falls (LINE_SEARCH), Euler cases as before;
+    ``[numerics] line_search`` overrides either."""
+    assert flow_setup(load_case(ROOT / "cases" / "tmr-naca0012")).settings.line_search
+    assert not flow_setup(load_case(ROOT / "cases" / "tmr-naca0012", ["numerics.line_search=none"])).settings.line_search
+    euler = write_case(tmp_path, "[flow]\nmodel = \"euler\"\n")
+    assert not flow_setup(load_case(euler)).settings.line_search
+    assert flow_setup(load_case(euler, ["numerics.line_search=unsteady-residual"])).settings.line_search
+    assert LINE_SEARCH == {"euler": "none", "rans-sa": "unsteady-residual"}
 
 
 def test_defaults_are_written_once():
