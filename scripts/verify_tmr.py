@@ -171,7 +171,7 @@ def naca0012(args) -> dict:
             rows.append(dict(alpha=alpha, grid=name, iterations=res.iterations, converged=res.converged,
                              wall_s=wall, **c))
             if alpha == 10:
-                _plot_surface(res, grid, setup, Path(args.figures) / f"rans-naca0012-a10-{name.split()[0]}")
+                _plot_surface(res, grid, setup, Path(args.figures) / f"rans-naca0012-a10-{name.split()[0]}", name)
     print("\n| alpha | grid | CL | CD | CD pressure | CD viscous | CM | Newton its | time (s) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
@@ -186,7 +186,7 @@ def naca0012(args) -> dict:
     return dict(rows=rows)
 
 
-def _plot_surface(res, grid, setup, stem: Path):
+def _plot_surface(res, grid, setup, stem: Path, name: str):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -200,7 +200,7 @@ def _plot_surface(res, grid, setup, stem: Path):
         ax.plot(xy[:, 0], y, "k.-", ms=2, lw=0.8)
         ax.set_xlabel("x / c (-)")
         ax.set_ylabel(label)
-        ax.set_title(f"TMR NACA 0012, SA: M 0.15, alpha 10 deg, Re 6e6, {grid.ni + 1}x{grid.nj + 1}")
+        ax.set_title(f"TMR NACA 0012, SA: M 0.15, alpha 10 deg, Re 6e6, {name}")
         ax.grid(True, alpha=0.3)
         fig.tight_layout()
         path = stem.with_name(f"{stem.name}-{what}.png")
