@@ -21,6 +21,8 @@ import jax.numpy as jnp
 import meshio
 import numpy as np
 
+from cfdopt.errors import MeshError
+from cfdopt.mesh.quality import check_areas
 from cfdopt.mesh.types import CGrid
 
 __all__ = ["read_su2_cgrid", "su2_node_index", "write_su2"]
@@ -73,8 +75,8 @@ def read_su2_cgrid(path) -> CGrid:
     the number of merged cut nodes; every quad is then checked against the layout.
 
     Raises:
-        ValueError: naming the file, when it is not a 2D all-quad C-grid in that layout, or its cells are
-            not counter-clockwise.
+        ValueError: naming the file, when it is not a 2D all-quad C-grid in that layout, or a cell's area is
+            not positive (:func:`cfdopt.mesh.quality.check_areas`: clockwise or folded).
     """
     path = Path(path)
     with contextlib.redirect_stderr(io.StringIO()):  # meshio warns, on stderr, that it numbers named markers
@@ -97,10 +99,10 @@ def read_su2_cgrid(path) -> CGrid:
     idx = su2_node_index(ni, nj, n_wake)
     if not np.array_equal(_quads(idx), q):
         raise ValueError(f"{path}: the quads are not a {ni} x {nj} C-grid in the layout of cfdopt.mesh.su2")
-    grid = CGrid(nodes=jnp.asarray(points[idx]), n_wake=n_wake)
-    p = points[idx]
-    a, b = p[1:, 1:] - p[:-1, :-1], p[:-1, 1:] - p[1:, :-1]
-    if np.any(a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0] <= 0):
-        raise ValueError(f"{path}: some cells are not counter-clockwise (the C must run from the lower "
-                         "outflow round the lower surface, j outward)")
-    return grid
+    nodes = points[idx]
+    try:
+        check_areas(nodes, what=str(path))
+    except MeshError as err:
+        raise ValueError(f"{err}: cells must be counter-clockwise (the C running from the lower outflow round "
+                         "the lower surface, j outward)") from err
+    return CGrid(nodes=jnp.asarray(nodes), n_wake=n_wake)
