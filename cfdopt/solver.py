@@ -19,9 +19,11 @@ evolution relaxation (SER, Mulder & van Leer 1985),
 ``CFL_{n+1} = g CFL_n ||R_n|| / ||R_{n+1}||`` (growth ``g = 2`` per full
 step, the factor kept in [0.5, 1000]) capped at ``cfl_max``, so the
 method starts as a robust implicit time march from the free stream and ends
-as Newton's method with quadratic convergence. A transported scalar's
-change (SA's ``rho nuhat``) is clamped cell by cell to ``max_change`` of its
-scale (:func:`_clamp_scalars`). The step ``omega`` is then
+as Newton's method with quadratic convergence. A transported
+scalar's change (SA's ``rho nuhat``) is clamped cell by cell to
+``max_change`` of its scale (:func:`_clamp_scalars`). With the line search
+below, a step retried at a lower CFL after a rejected one solves its linear
+system to at most ``RETRY_FORCING``. The step ``omega`` is then
 limited so that density and pressure change by at most ``max_change`` (50%)
 in any cell, then halved (and the CFL cut) while the new state has
 non-positive density or pressure or a non-finite residual, or, with
@@ -35,12 +37,18 @@ them overshoot (a two-cycle on TMR's 225 x 65 grid at alpha 10, docs/rans.md). A
 ``omega >= 1/2`` keeps the CFL; below that the CFL is scaled by ``2 omega``.
 The residual norm is the L2 norm of the flux balance ``R`` over all cells
 and equations; convergence is the drop ``||R|| / ||R(free stream)||`` below
-the tolerance (default 1e-10).
+the tolerance (default 1e-10), or, once the drop is under ``ROUNDOFF_WINDOW``
+(1e-8), a residual at or under its round-off level (:func:`roundoff_level`):
+"converged to round-off", a state float64 cannot improve on, where the
+tolerance asked for more than the arithmetic resolves.
 
 Mesh sequencing: from the free stream, the flow is first solved on coarser
 grids (every other node) to ``coarse_tolerance`` and prolonged (a coarse level
 that fails hands on its lowest-residual iterate if that reached
-``coarse_fallback``, else the free stream; a coarse level solves with a Roe
+``coarse_fallback``, else the free stream; a final grid that fails from the
+prolonged flow is solved once more from the free stream, as at zero incidence
+on TMR's NACA 0012, where the prolonged turbulent wake on the cut's thin cells
+admitted no step; a coarse level solves with a Roe
 linear-wave width of at least ``coarse_linear_fix``, :func:`level_numerics`), which on the
 344 x 64 cell transonic NACA 0012 leaves 7 Newton iterations on the fine grid
 instead of 43 (``scripts/bench_solver.py``).
@@ -270,6 +278,37 @@ def _prepare_in_background(grids, flow, numerics, settings) -> dict:
     return futures
 
 
+STALL_ITERATIONS = 20
+STALL_DROP = 0.9
+"""A solve whose CFL sits at its floor (``cfl_start / 100``) for ``STALL_ITERATIONS`` iterations while its residual
+falls by less than ``1 - STALL_DROP`` stops as stalled (the zero-incidence NACA 0012 from a prolonged coarse flow
+crept at a residual of 21.55 there, 5 s per iteration)."""
+
+RETRY_FORCING = 0.05
+"""Largest linear tolerance of a Newton-PTC step retried at a lower CFL under the line search."""
+
+ROUNDOFF_WINDOW = 1e-8
+"""Residual drop below which :func:`roundoff_level` is checked: a solve whose residual is at or under it there has
+converged as far as float64 can tell, even if that is above the tolerance."""
+
+
+def roundoff_level(res, U, grid: CGrid, flow: FlowConditions, R=None) -> float:
+    """``||R(U (1 + eps s)) - R(U)||``: how much the residual norm moves when every entry of ``U`` moves by one unit
+    in the last place (``eps = 2^-52``, signs ``s = +-1`` from a fixed seed).
+
+    A residual below this level says nothing more about ``U``: no float64 state can be told from the exact
+    solution by it. On TMR's NACA 0012 at alpha 0 it is about 2.7e-9 of the free-stream residual, above the
+    tolerance 1e-10 (docs/rans.md): the turbulent far wake (``nuhat`` up to 1000 ``nu_inf``) lies in cells 100
+    chords long and 1e-5 high, whose Roe mass flux through the long faces carries the acoustic dissipation
+    ``c |S| dp / c^2`` of a pressure known to one ulp, and the scalar flux multiplies it by ``nuhat``.
+    """
+    U = np.asarray(U)
+    R = np.asarray(res(U, grid, flow)).ravel() if R is None else R
+    s = np.random.default_rng(0).choice(np.array([-1.0, 1.0]), size=U.shape)
+    Up = U * (1.0 + np.finfo(np.float64).eps * s)
+    return float(np.linalg.norm(np.asarray(res(Up, grid, flow)).ravel() - R))
+
+
 def _rho_p(U, gamma):
     """Density and pressure in numpy (no JAX dispatch inside the step control)."""
     rho = U[..., RHO]
@@ -317,7 +356,9 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
     solved on up to ``mesh_levels - 1`` coarser grids (every other node,
     :mod:`cfdopt.mesh.coarsen`) to ``coarse_tolerance``, each solution
     prolonged to the next finer grid as its start (mesh sequencing). A coarse
-    level that fails hands on the free stream instead. A prolonged start
+    level that fails hands on the free stream instead, and a final grid that
+    fails from the prolonged flow is solved once more from the free stream
+    (both iterations in ``history``, the count per attempt). A prolonged start
     begins at ``warm_cfl_factor`` times ``cfl_start``; ``U0`` (a restart, or a
     neighbouring design in an optimization, which may be far from this
     one's solution) at ``restart_cfl``.
@@ -360,6 +401,11 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
                           tol, level, t0, history, callback)
         if level == 0:
             U, converged, r_drop, message, coefs, _ = out
+            if not converged and len(grids) > 1 and U_start is not None:
+                notes.append(f"from the prolonged coarse flow: {message}; solved again from the free stream")
+                U, converged, r_drop, message, coefs, _ = _newton_ptc(grid, flow, numerics, settings, None,
+                                                                      settings.cfl_start, tol, 0, t0, history,
+                                                                      callback)
             break
         # a converged level's best iterate is its last: every earlier one was above the tolerance
         _, ok, _, message, _, (U_best, best_drop) = out
@@ -465,6 +511,7 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
     message = f"not converged in {settings.max_iterations} iterations"
     converged = r / r_ref <= tolerance
     it = 0
+    stalled, stall_ref, cfl_floor = 0, None, settings.cfl_start * 1e-2
     linear = _linear_solver(grid, settings, numerics, level)
     jvp = _residual_jvp(numerics)
     while not converged and it < settings.max_iterations:
@@ -474,16 +521,19 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
         eta = forcing_term(r, r_ref, tolerance, settings.forcing, settings.linear_tolerance)
         accepted = False
         tj = 0.0
-        for _attempt in range(12):
+        for attempt in range(12):
             diag = np.repeat(spec.ravel() / cfl, U.shape[-1])
+            # after a rejected step the line search needs a linear residual well under ||R||: a step solved to
+            # eta = 0.5 (accepted up to 1.0) cannot lower the unsteady residual at any CFL
+            eta_try = min(eta, RETRY_FORCING) if attempt and settings.line_search else eta
             try:
                 if settings.linear_solver == "gmres":
                     t1 = time.perf_counter()
                     jac = assemble(U, grid, flow)
                     tj += time.perf_counter() - t1
-                    dU = _ilu_gmres(jac, diag, -R, eta)
+                    dU = _ilu_gmres(jac, diag, -R, eta_try)
                 else:
-                    dU = linear(lambda: assemble(U, grid, flow), diag, -R, rtol=eta,
+                    dU = linear(lambda: assemble(U, grid, flow), diag, -R, rtol=eta_try,
                                 matvec=lambda y: np.asarray(jvp(U, y.reshape(U.shape), grid, flow)).ravel())
                     tj += linear.assembly_s
                 dU = dU.reshape(U.shape)
@@ -514,20 +564,38 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
         ratio = r / r_new
         U, R = U_try, R_try
         if omega < 0.5:
-            cfl = max(cfl * 2.0 * omega, settings.cfl_start * 1e-2)
+            cfl = max(cfl * 2.0 * omega, cfl_floor)
         elif omega < 1.0:
             pass  # a step trimmed by the change limit is no reason to change the time step
         else:
             cfl = min(settings.cfl_max, cfl * min(max(settings.cfl_growth * ratio, 0.5), 1e3))
         r = r_new
+        if cfl > cfl_floor:
+            stalled, stall_ref = 0, None
+        elif stall_ref is None or r < STALL_DROP * stall_ref:
+            stalled, stall_ref = 0, r
+        else:
+            stalled += 1
         if r / r_ref < best[1]:
             best = (U, r / r_ref)
         coefs = record(it, omega, tj, tl, r_unsteady)
+        if stalled >= STALL_ITERATIONS:
+            message = (f"iteration {it}: stalled, the CFL at its floor {cfl_floor:.3g} for {stalled} iterations "
+                       f"while the residual fell by less than {1 - STALL_DROP:.0%}")
+            break
         converged = r / r_ref <= tolerance
         if not np.isfinite(r):
             message = f"iteration {it}: residual is not finite"
             break
-    if converged:
+        if not converged and r / r_ref <= ROUNDOFF_WINDOW:
+            floor = roundoff_level(res, U, grid, flow, R)
+            if r <= floor:
+                converged = True
+                message = (f"converged to round-off in {it} iterations (residual drop {r / r_ref:.2e}, at or under "
+                           f"its round-off level {floor / r_ref:.2e} at this state, which is above the tolerance "
+                           f"{tolerance:.0e})")
+                break
+    if converged and not message.startswith("converged to round-off"):
         message = f"converged in {it} iterations (residual drop {r / r_ref:.2e})"
     return U, converged, r / r_ref, message, coefs, best
 

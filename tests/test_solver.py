@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import cfdopt  # noqa: F401  (float64)
-from cfdopt.flow.residual import Numerics
-from cfdopt.flow.state import FlowConditions
-from cfdopt.solver import SolverSettings, final_jacobian, solve_flow
+from cfdopt.flow.residual import Numerics, make_residual
+from cfdopt.flow.state import FlowConditions, uniform_state
+from cfdopt.solver import SolverSettings, final_jacobian, roundoff_level, solve_flow
 from flow_testgrids import c_grid
 
 
@@ -50,6 +50,48 @@ def test_failed_solve_returns_status(grid):
     assert not res.converged
     assert res.iterations == 2 and len(res.history) == 3
     assert "not converged" in res.message
+
+
+def test_a_tolerance_under_round_off_ends_at_round_off(solved, grid):
+    """A tolerance no float64 state meets (1e-17 of the free-stream residual) ends the solve, converged, at the
+    first iterate whose residual is within its round-off level (the residual change of a one-ulp change of every
+    entry of the state), instead of spending max_iterations at the floor or reporting a failure."""
+    flow = FlowConditions(0.5, 1.25)
+    res = solve_flow(grid, flow, Numerics(), SolverSettings(tolerance=1e-17, max_iterations=30), U0=solved.U)
+    assert res.converged and "round-off" in res.message, res.message
+    assert res.iterations < 30
+    residual = make_residual(Numerics())
+    r_ref = float(np.linalg.norm(np.asarray(residual(uniform_state(flow, grid.ni, grid.nj), grid, flow))))
+    level = roundoff_level(residual, res.U, grid, flow) / r_ref
+    # the level is round-off of a converged Euler flow (1.07e-12 here): not zero, and an order under the default
+    # tolerance 1e-10, so that a default solve of this flow never stops on it
+    assert 1e-17 < res.residual_drop <= level < 1e-11
+
+
+def test_final_grid_failing_from_the_prolonged_flow_is_solved_from_the_free_stream(monkeypatch):
+    """Mesh sequencing: when the final grid fails from the prolonged coarse flow, it is solved once more from the
+    free stream at ``cfl_start`` (the Newton-PTC runs replaced by a stand-in that fails from any start but the free
+    stream on the final grid)."""
+    import cfdopt.solver as solver
+
+    calls = []
+
+    def newton(g, flow, numerics, settings, U0, cfl, tol, level, t0, history, callback):
+        calls.append((level, U0 is None, cfl))
+        ok = level > 0 or U0 is None
+        history.append(dict(iteration=len(history) + 1, level=level))
+        U = np.zeros((g.ni, g.nj, 4))
+        return U, ok, 1e-11 if ok else 1.0, "converged" if ok else "no step", {}, (U, 1e-11 if ok else 1.0)
+
+    monkeypatch.setattr(solver, "_newton_ptc", newton)
+    monkeypatch.setattr(solver, "_prepare_in_background", lambda *args: {})
+    grid = c_grid(n_airfoil=48, n_wake=8, n_normal=16, farfield=15.0, wall_spacing=5e-3)  # coarsens once
+    assert solver.can_coarsen(grid)
+    res = solver.solve_flow(grid, FlowConditions(0.5, 1.25), Numerics(), SolverSettings(mesh_levels=2))
+    assert [c[:2] for c in calls] == [(1, True), (0, False), (0, True)]
+    assert calls[-1][2] == SolverSettings().cfl_start
+    assert res.converged and "solved again from the free stream" in res.message, res.message
+    assert res.iterations == 3
 
 
 def test_restart_from_converged_state(solved, grid):
@@ -125,7 +167,7 @@ def test_forcing_term_follows_the_residual_within_its_bounds():
 
 
 def test_nu_tilde_change_is_clamped_cell_by_cell():
-    """The Newton step's ``rho nuhat`` change is clamped per cell to ``max_change`` times
+    """Without the line search, the Newton step's ``rho nuhat`` change is clamped per cell to ``max_change`` times
     ``max(|rho nuhat|, rho nuhat_inf)`` (here ``nuhat_inf = 3``); other cells and the mean flow keep the exact step, Euler steps are untouched."""
     from cfdopt.solver import _clamp_scalars
 
