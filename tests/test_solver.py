@@ -94,6 +94,22 @@ def test_final_grid_failing_from_the_prolonged_flow_is_solved_from_the_free_stre
     assert res.iterations == 3
 
 
+def test_a_solve_creeping_at_the_cfl_floor_stops_as_stalled(grid, monkeypatch):
+    """Steps cut to omega = 0.004 (the change limit replaced by a stand-in) drive the CFL to its floor,
+    ``cfl_start / 100``, after one step; 20 iterations later, with the residual down by far less than 10%, the solve
+    stops as stalled instead of creeping to ``max_iterations``."""
+    import cfdopt.solver as solver
+
+    monkeypatch.setattr(solver, "_step_limit", lambda *args: 0.004)
+    settings = SolverSettings(max_iterations=100, mesh_levels=1)
+    res = solve_flow(grid, FlowConditions(0.5, 1.25), Numerics(), settings)
+    assert not res.converged and "stalled" in res.message, res.message
+    assert res.iterations == 1 + solver.STALL_ITERATIONS
+    assert all(h["cfl"] == settings.cfl_start / 100 for h in res.history[1:])
+    r = [h["residual"] for h in res.history]
+    assert r[-1] > solver.STALL_DROP * r[1]
+
+
 def test_restart_from_converged_state(solved, grid):
     res = solve_flow(grid, FlowConditions(0.5, 1.25), Numerics(), SolverSettings(), U0=solved.U)
     assert res.converged and res.iterations <= 1
