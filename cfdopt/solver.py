@@ -595,7 +595,7 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
                            f"its round-off level {floor / r_ref:.2e} at this state, which is above the tolerance "
                            f"{tolerance:.0e})")
                 break
-    if converged and not message.startswith("converged to round-off"):
+    if converged and r / r_ref <= tolerance:
         message = f"converged in {it} iterations (residual drop {r / r_ref:.2e})"
     return U, converged, r / r_ref, message, coefs, best
 

@@ -183,7 +183,7 @@ def test_forcing_term_follows_the_residual_within_its_bounds():
 
 
 def test_nu_tilde_change_is_clamped_cell_by_cell():
-    """Without the line search, the Newton step's ``rho nuhat`` change is clamped per cell to ``max_change`` times
+    """The Newton step's ``rho nuhat`` change is clamped per cell to ``max_change`` times
     ``max(|rho nuhat|, rho nuhat_inf)`` (here ``nuhat_inf = 3``); other cells and the mean flow keep the exact step, Euler steps are untouched."""
     from cfdopt.solver import _clamp_scalars
 
