@@ -69,6 +69,13 @@ class MeshConfig:
         "NASA TMR family grids: suits coarse grids, e.g. 64 cells)",
         choices=("boundary-layer", "geometric"),
     )
+    wake_aspect: float | None = _key(
+        None,
+        "rans-sa: largest aspect ratio of the cells along the wake cut (every normal step of a wake line at least its "
+        "cut cell's length / wake_aspect; default \"none\": the wake lines keep the wall's spacing, aspect ratio 4e7 "
+        "at 500 chords)",
+        gt=1.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -392,6 +399,8 @@ def _convert(value, tp, where: str):
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         options = [t for t in typing.get_args(tp) if t is not type(None)]
+        if value == "none" and options[0] is not str:
+            return None  # TOML has no null: "none" asks for the key's unset default
         return _convert(value, options[0], where)
     if origin is tuple:
         (item, _) = typing.get_args(tp)

@@ -20,7 +20,7 @@ from cfdopt.solver import SolverSettings
 
 RANS_ONLY = ("flow.reynolds", "flow.temperature", "flow.prandtl", "flow.prandtl_turbulent", "flow.nu_tilde_farfield",
              "numerics.sa_clip", "numerics.sharpness", "numerics.sa_ft2", "mesh.normal_spacing",
-             "numerics.nu_tilde_convection")
+             "mesh.wake_aspect", "numerics.nu_tilde_convection")
 """Keys that only the ``rans-sa`` model reads."""
 
 _SETTINGS_KEYS = ("tolerance", "max_iterations", "warm_max_iterations", "cfl_start", "restart_cfl", "cfl_max",

@@ -43,6 +43,11 @@ def test_overrides(tmp_path):
     assert parse_override("numerics.point_vortex=true") == ("numerics", "point_vortex", True)
     with pytest.raises(ConfigError, match="expected section.key=value"):
         load_case(case, ["mach=0.5"])
+    # TOML has no null: "none" unsets an optional number, and stays a word where the key is a word
+    case = write_case(tmp_path, "[mesh]\nwall_spacing = 1e-4\n")
+    assert load_case(case).mesh.wall_spacing == 1e-4
+    assert load_case(case, ["mesh.wall_spacing=none"]).mesh.wall_spacing is None
+    assert load_case(case, ["numerics.line_search=none"]).numerics.line_search == "none"
 
 
 @pytest.mark.parametrize(

@@ -348,15 +348,25 @@ def test_unset_wall_spacing_of_a_case():
 
 def test_geometric_normal_spacing_of_the_tmr_case():
     """``[mesh] normal_spacing = "geometric"`` (cases/tmr-naca0012): one ratio from the y+ wall spacing to the
-    far field on every line, the TMR family's distribution; an Euler case reports the key as unused."""
+    far field on every wall line, the TMR family's distribution; ``[mesh] wake_aspect = 1000`` bounds the cut's
+    cells (aspect ratio 4e7 at the outflow without it) and leaves the wall lines as they were; an Euler case
+    reports both keys as unused."""
     from cfdopt.config import load_case
     from cfdopt.problem import baseline_grid
     from cfdopt.setup import unused_keys
 
     cfg = load_case(CASES / "tmr-naca0012")
-    assert cfg.mesh.normal_spacing == "geometric" and cfg.mesh.n_normal == 64
+    assert cfg.mesh.normal_spacing == "geometric" and cfg.mesh.n_normal == 64 and cfg.mesh.wake_aspect == 1000
     grid = baseline_grid(cfg)
-    steps = steps_along_lines(np.asarray(grid.nodes))
+    base = baseline_grid(load_case(CASES / "tmr-naca0012", ["mesh.wake_aspect=none"]))
+    nw, ni = grid.n_wake, grid.ni
+    wall = slice(nw, ni - nw + 1)
+    assert np.array_equal(np.asarray(grid.nodes)[wall], np.asarray(base.nodes)[wall])
+    cut = np.r_[0:nw, ni - nw:ni]
+    assert cell_quality(base)["aspect_ratio"][cut, 0].max() > 1e7
+    # the floor is the line's mean cut spacing / 1000; neighbouring cut cells differ by the wake ratio (< 1.7)
+    assert cell_quality(grid)["aspect_ratio"][cut, 0].max() < 1.7 * 1000
+    steps = steps_along_lines(np.asarray(base.nodes))
     np.testing.assert_allclose(steps[:, 0], wall_spacing_for_yplus(RE), rtol=1e-10)
     growth = steps[:, 1:] / steps[:, :-1]
     # along the distances the ratio is one number per line (1.30-1.32: the lines' lengths to the far field
@@ -367,6 +377,7 @@ def test_geometric_normal_spacing_of_the_tmr_case():
     assert quality_report(grid).valid
     euler = load_case(CASES / "tmr-naca0012", ["flow.model=euler"])
     assert any("[mesh] normal_spacing" in line for line in unused_keys(euler))
+    assert any("[mesh] wake_aspect" in line for line in unused_keys(euler))
     with pytest.raises(ValueError, match="normal"):
         ViscousSpacing(normal="tanh")
 

@@ -99,9 +99,13 @@ class ViscousSpacing:
             the cut have an aspect ratio of at most about ``A`` while the
             first cell still matches the wall's at the TE and the outer
             steps barely change. With the default the cut's cells of the
-            TMR NACA 0012 grid reach an aspect ratio of 4e7 at the outflow;
-            ``A = 1000`` was tried against the alpha-0 divergence there and
-            did not cure it (docs/rans.md), so it is not the default.
+            TMR NACA 0012 grid reach an aspect ratio of 4e7 at the outflow,
+            and at alpha 0, where the turbulent wake lies on them, Newton-PTC
+            does not converge; ``cases/tmr-naca0012`` sets ``A = 1000``
+            (``[mesh] wake_aspect``), with which alpha 0, 10 and 15 converge
+            from the free stream (docs/rans.md). It is not the default of
+            every RANS grid because the other RANS cases have not been
+            re-verified with it.
         y_plus: target ``y+`` of the first cell when ``cgrid_from_config``
             derives the wall spacing from the Reynolds number.
         normal: ``"boundary-layer"`` (the layer and ramp above) or
