@@ -366,6 +366,10 @@ def test_geometric_normal_spacing_of_the_tmr_case():
     assert cell_quality(base)["aspect_ratio"][cut, 0].max() > 1e7
     # the floor is the line's mean cut spacing / 1000; neighbouring cut cells differ by the wake ratio (< 1.7)
     assert cell_quality(grid)["aspect_ratio"][cut, 0].max() < 1.7 * 1000
+    # the report's wall spacing is the wall's, not the wake lines' floored first cells (0.18 chord at the outflow)
+    report = quality_report(grid)
+    np.testing.assert_allclose([report.min_wall_spacing, report.max_wall_spacing], wall_spacing_for_yplus(RE),
+                               rtol=1e-10)
     steps = steps_along_lines(np.asarray(base.nodes))
     np.testing.assert_allclose(steps[:, 0], wall_spacing_for_yplus(RE), rtol=1e-10)
     growth = steps[:, 1:] / steps[:, :-1]

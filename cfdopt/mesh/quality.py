@@ -124,7 +124,8 @@ class QualityReport:
             the wall turns.
         max_stretch: largest size ratio of neighbouring cells along a line.
         max_aspect_ratio: largest cell aspect ratio.
-        min_wall_spacing, max_wall_spacing: first-cell heights at ``j = 0``.
+        min_wall_spacing, max_wall_spacing: first-cell heights at ``j = 0`` (on a C-grid, of the lines that
+            leave the wall, not of the wake's).
         layer: thickness (chords) of the wall region of ``max_growth_layer``.
         max_growth_layer, max_growth: largest wall-normal step ratio within
             ``layer`` of the wall and anywhere (see ``spacing_summary``).
@@ -242,6 +243,8 @@ def quality_report(grid, layer: float = 0.02) -> QualityReport:
         keep[[grid.n_wake, grid.ni - grid.n_wake]] = False  # the wall turns at the TE
         wall_skew = wall_skew[keep]
     first = np.hypot(*(nodes[:, 1] - nodes[:, 0]).T)
+    if isinstance(grid, CGrid):
+        first = first[grid.n_wake:grid.ni - grid.n_wake + 1]  # the wall's lines, not the wake's
     return QualityReport(
         ni=nodes.shape[0] - 1,
         nj=nodes.shape[1] - 1,
