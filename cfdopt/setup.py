@@ -73,7 +73,7 @@ def flow_setup(cfg) -> FlowSetup:
     return FlowSetup(numerics, settings, flow)
 
 
-FLAT_PLATE_UNUSED = ("mesh.farfield", "mesh.te_spacing")
+FLAT_PLATE_UNUSED = ("mesh.farfield", "mesh.te_spacing", "mesh.wake_aspect")
 """Mesh keys the flat-plate domain does not read (its extent is TMR's)."""
 
 

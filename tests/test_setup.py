@@ -91,8 +91,9 @@ def test_cli_prints_the_note(tmp_path, capsys):
 def test_flat_plate_refuses_optimization_and_reports_unused_mesh_keys():
     from cfdopt.problem import AeroProblem
 
-    cfg = load_case(ROOT / "cases" / "tmr-flatplate", ["mesh.farfield=30"])
+    cfg = load_case(ROOT / "cases" / "tmr-flatplate", ["mesh.farfield=30", "mesh.wake_aspect=1000"])
     assert any("[mesh] farfield" in line for line in unused_keys(cfg))
+    assert any("[mesh] wake_aspect" in line for line in unused_keys(cfg))  # the plate's grid has no wake cut
     with pytest.raises(ConfigError, match="only 'cfdopt solve' runs it"):
         AeroProblem(cfg)
 
