@@ -113,8 +113,8 @@ def viscous_mesh_options(cfg) -> dict:
     """Keyword arguments that make the mesh functions build a RANS grid for a ``rans-sa`` case (none for Euler)."""
     if cfg.flow.model != "rans-sa":
         return {}
-    return dict(reynolds=cfg.flow.reynolds, viscous=ViscousSpacing(normal=cfg.mesh.normal_spacing,
-                                                            wake_aspect=cfg.mesh.wake_aspect))
+    viscous = ViscousSpacing(normal=cfg.mesh.normal_spacing, wake_aspect=cfg.mesh.wake_aspect)
+    return dict(reynolds=cfg.flow.reynolds, viscous=viscous)
 
 
 def baseline_grid(cfg, surface: np.ndarray | None = None):

@@ -74,7 +74,7 @@ def flow_setup(cfg) -> FlowSetup:
 
 
 FLAT_PLATE_UNUSED = ("mesh.farfield", "mesh.te_spacing", "mesh.wake_aspect")
-"""Mesh keys the flat-plate domain does not read (its extent is TMR's)."""
+"""Mesh keys the flat-plate domain does not read (its extent is TMR's, and it has no wake cut)."""
 
 
 def unused_keys(cfg) -> list[str]:

@@ -378,7 +378,7 @@ def test_geometric_normal_spacing_of_the_tmr_case():
     # spacings out) the steps are up to 1.24 % unequal (measured, line 131): 1.5 %
     assert np.all(growth.max(axis=1) / growth.min(axis=1) <= 1.015)
     assert 1.29 <= growth.min() and growth.max() <= 1.33
-    assert quality_report(grid).valid
+    assert report.valid
     euler = load_case(CASES / "tmr-naca0012", ["flow.model=euler"])
     assert any("[mesh] normal_spacing" in line for line in unused_keys(euler))
     assert any("[mesh] wake_aspect" in line for line in unused_keys(euler))
