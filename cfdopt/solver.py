@@ -21,7 +21,7 @@ step, the factor kept in [0.5, 1000]) capped at ``cfl_max``, so the
 method starts as a robust implicit time march from the free stream and ends
 as Newton's method with quadratic convergence. A transported
 scalar's change (SA's ``rho nuhat``) is clamped cell by cell to
-``max_change`` of its scale (:func:`_clamp_scalars`). With the line search
+``max_change`` of its scale (:func:`cfdopt.step_control.clamp_scalars`). With the line search
 below, a step retried at a lower CFL after a rejected one solves its linear
 system to at most ``RETRY_FORCING``. The step ``omega`` is then
 limited so that density and pressure change by at most ``max_change`` (50%)
@@ -38,7 +38,7 @@ them overshoot (a two-cycle on TMR's 225 x 65 grid at alpha 10, docs/rans.md). A
 The residual norm is the L2 norm of the flux balance ``R`` over all cells
 and equations; convergence is the drop ``||R|| / ||R(free stream)||`` below
 the tolerance (default 1e-10), or, once the drop is under ``ROUNDOFF_WINDOW``
-(1e-8), a residual at or under its round-off level (:func:`roundoff_level`):
+(1e-8), a residual at or under its round-off level (:func:`cfdopt.step_control.roundoff_level`):
 "converged to round-off", a state float64 cannot improve on, where the
 tolerance asked for more than the arithmetic resolves.
 
@@ -81,15 +81,16 @@ import scipy.sparse.linalg as spla
 from cfdopt.config import RANS_ENTROPY_FIX_LINEAR, NumericsConfig
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.jacobian import Factorization, SparseJacobian, jacobian_assembler
-from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, MY, RHO
 from cfdopt.flow.linsolve import NewtonLinearSolver, nested_dissection
 from cfdopt.flow.model import FlowModel
 from cfdopt.flow.residual import Numerics, make_residual, spectral_radius
 from cfdopt.flow.stencil import convective_stencil
+from cfdopt.flow.symmetry import asymmetry, mirror_state
 from cfdopt.flow.state import FlowConditions, freestream_scalars, uniform_state
 from cfdopt.jitcache import cached_array, cached_jit
 from cfdopt.mesh.coarsen import can_coarsen, coarsen, prolong_cells
 from cfdopt.mesh.types import CGrid
+from cfdopt.step_control import ROUNDOFF_WINDOW, clamp_scalars, is_physical, roundoff_level, step_limit
 
 
 @dataclass(frozen=True)
@@ -286,67 +287,6 @@ crept at a residual of 21.55 there, 5 s per iteration)."""
 RETRY_FORCING = 0.05
 """Largest linear tolerance of a Newton-PTC step retried at a lower CFL under the line search."""
 
-ROUNDOFF_WINDOW = 1e-8
-"""Residual drop below which :func:`roundoff_level` is checked: a solve whose residual is at or under it there has
-converged as far as float64 can tell, even if that is above the tolerance."""
-
-
-def roundoff_level(res, U, grid: CGrid, flow: FlowConditions, R=None) -> float:
-    """``||R(U (1 + eps s)) - R(U)||``: how much the residual norm moves when every entry of ``U`` moves by one unit
-    in the last place (``eps = 2^-52``, signs ``s = +-1`` from a fixed seed).
-
-    A residual below this level says nothing more about ``U``: no float64 state can be told from the exact
-    solution by it. On TMR's NACA 0012 at alpha 0 it is about 2.7e-9 of the free-stream residual, above the
-    tolerance 1e-10, on a grid whose wake lines keep the wall's spacing (docs/rans.md): the turbulent far wake
-    (``nuhat`` up to 1000 ``nu_inf``) lies in cells 100 chords long and 1e-5 high. With the cut's cells bounded
-    to an aspect ratio of about 1000 (``[mesh] wake_aspect``, the case's) it is 1.4e-10.
-    """
-    U = np.asarray(U)
-    R = np.asarray(res(U, grid, flow)).ravel() if R is None else R
-    s = np.random.default_rng(0).choice(np.array([-1.0, 1.0]), size=U.shape)
-    Up = U * (1.0 + np.finfo(np.float64).eps * s)
-    return float(np.linalg.norm(np.asarray(res(Up, grid, flow)).ravel() - R))
-
-
-def _rho_p(U, gamma):
-    """Density and pressure in numpy (no JAX dispatch inside the step control)."""
-    rho = U[..., RHO]
-    with np.errstate(all="ignore"):
-        p = (gamma - 1.0) * (U[..., ENERGY] - 0.5 * (U[..., MX] ** 2 + U[..., MY] ** 2) / rho)
-    return rho, p
-
-
-def _physical(U, gamma):
-    rho, p = _rho_p(U, gamma)
-    return bool(np.all(np.isfinite(p)) and np.all(rho > 0) and np.all(p > 0))
-
-
-def _clamp_scalars(U, dU, max_change, floor):
-    """``dU`` with the change of each transported scalar ``rho q`` (``nuhat``) clamped, cell by cell, to
-    ``max_change`` times ``max(|rho q|, rho floor)`` (``floor``: the far-field ``q``, which sets the scale where
-    ``q`` vanishes, at walls). Local, unlike the density and pressure limit of :func:`_step_limit`: one cell
-    whose ``nu_tilde`` the linearisation overshoots (a coarse stagnation region) does not shorten the
-    whole step and stall the CFL; near convergence no cell is clamped and the step is Newton's."""
-    if U.shape[-1] <= MEAN_FLOW:
-        return dU
-    scale = max_change * np.maximum(np.abs(U[..., MEAN_FLOW:]), U[..., RHO:RHO + 1] * floor)
-    out = np.array(dU, copy=True)
-    out[..., MEAN_FLOW:] = np.clip(dU[..., MEAN_FLOW:], -scale, scale)
-    return out
-
-
-def _step_limit(U, dU, gamma, max_change):
-    """The largest ``omega <= 1`` with relative changes of density and pressure at most ``max_change`` in
-    every cell."""
-    rho0, p0 = _rho_p(U, gamma)
-    rho1, p1 = _rho_p(U + dU, gamma)
-    with np.errstate(all="ignore"):
-        rel = max(np.max(np.abs(rho1 - rho0) / rho0), np.max(np.abs(p1 - p0) / p0))
-    if not np.isfinite(rel):
-        return 0.0
-    return 1.0 if rel <= max_change else float(max_change / rel)
-
-
 def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(),
                settings: SolverSettings = SolverSettings(), U0=None, callback=None) -> SolveResult:
     """Converge the steady Euler residual on ``grid``.
@@ -377,7 +317,7 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
     """
     t0 = time.perf_counter()
     if settings.symmetric:
-        why = _asymmetry(grid, flow)
+        why = asymmetry(grid, flow)
         if why:
             return SolveResult(U=np.asarray(uniform_state(flow, grid.ni, grid.nj, numerics.model) if U0 is None else U0),
                                converged=False, iterations=0, residual_drop=1.0, history=[],
@@ -448,30 +388,6 @@ def solve_with_fallback(grid: CGrid, flow: FlowConditions, numerics: Numerics, s
     return attempts
 
 
-def mirror_state(U: np.ndarray) -> np.ndarray:
-    """The state reflected about y = 0: cell ``(i, j)`` <- cell ``(ni - 1 - i, j)``, ``rho v`` negated.
-
-    On a C-grid whose node ``(i, j)`` mirrors node ``(ni - i, j)`` (a symmetric
-    section, :func:`_asymmetry`), at zero incidence ``R(mirror(U)) = mirror(R(U))``.
-    """
-    M = np.array(U[::-1], copy=True)
-    M[..., MY] *= -1.0
-    return M
-
-
-def _asymmetry(grid: CGrid, flow: FlowConditions) -> str:
-    """Why the flow on ``grid`` cannot be symmetric about y = 0 ("" if it can)."""
-    if float(flow.alpha) != 0.0:
-        return f"the angle of attack is {float(flow.alpha):g} deg, not 0"
-    n = np.asarray(grid.nodes)
-    m = n[::-1].copy()
-    m[..., 1] *= -1.0
-    err = float(np.abs(n - m).max())
-    if err > 1e-9 * max(1.0, float(np.abs(n).max())):
-        return f"the mesh is not symmetric about y = 0 (mirror mismatch {err:.2e} chords)"
-    return ""
-
-
 def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, history, callback):
     """Newton-PTC on one grid (module docstring). Appends to ``history``; returns
     ``(U, converged, residual_drop, message, coefficients, (U_best, best_drop))``, the last with the iterate of
@@ -539,11 +455,11 @@ def _newton_ptc(grid, flow, numerics, settings, U0, cfl, tolerance, level, t0, h
             except RuntimeError:
                 cfl = max(cfl * 0.1, 1e-3)
                 continue
-            dU = _clamp_scalars(U, dU, settings.max_change, scalar_floor)
-            omega = _step_limit(U, dU, gamma, settings.max_change) if np.all(np.isfinite(dU)) else 0.0
+            dU = clamp_scalars(U, dU, settings.max_change, scalar_floor)
+            omega = step_limit(U, dU, gamma, settings.max_change) if np.all(np.isfinite(dU)) else 0.0
             while omega > 1e-3:
                 U_try = project(U + omega * dU)
-                if _physical(U_try, gamma):
+                if is_physical(U_try, gamma):
                     R_try = np.asarray(res(U_try, grid, flow)).ravel()
                     if np.all(np.isfinite(R_try)):
                         r_unsteady = float(np.linalg.norm(diag * (omega * dU).ravel() + R_try))

@@ -6,7 +6,8 @@ import pytest
 import cfdopt  # noqa: F401  (float64)
 from cfdopt.flow.residual import Numerics, make_residual
 from cfdopt.flow.state import FlowConditions, uniform_state
-from cfdopt.solver import SolverSettings, final_jacobian, roundoff_level, solve_flow
+from cfdopt.solver import SolverSettings, final_jacobian, solve_flow
+from cfdopt.step_control import roundoff_level
 from flow_testgrids import c_grid
 
 
@@ -100,7 +101,7 @@ def test_a_solve_creeping_at_the_cfl_floor_stops_as_stalled(grid, monkeypatch):
     stops as stalled instead of creeping to ``max_iterations``."""
     import cfdopt.solver as solver
 
-    monkeypatch.setattr(solver, "_step_limit", lambda *args: 0.004)
+    monkeypatch.setattr(solver, "step_limit", lambda *args: 0.004)
     settings = SolverSettings(max_iterations=100, mesh_levels=1)
     res = solve_flow(grid, FlowConditions(0.5, 1.25), Numerics(), settings)
     assert not res.converged and "stalled" in res.message, res.message
@@ -150,7 +151,7 @@ def test_mesh_sequencing_reaches_the_single_grid_solution():
 
 def test_symmetric_flow_is_mirror_symmetric_and_refuses_incidence(grid):
     """``symmetric = True`` at alpha 0 on the symmetric NACA 0012 grid: R = 0 to 1e-10 and U = mirror(U)."""
-    from cfdopt.solver import mirror_state
+    from cfdopt.flow.symmetry import mirror_state
 
     flow = FlowConditions(0.5, 0.0)
     plain = solve_flow(grid, flow, Numerics(), SolverSettings())
@@ -185,17 +186,17 @@ def test_forcing_term_follows_the_residual_within_its_bounds():
 def test_nu_tilde_change_is_clamped_cell_by_cell():
     """The Newton step's ``rho nuhat`` change is clamped per cell to ``max_change`` times
     ``max(|rho nuhat|, rho nuhat_inf)`` (here ``nuhat_inf = 3``); other cells and the mean flow keep the exact step, Euler steps are untouched."""
-    from cfdopt.solver import _clamp_scalars
+    from cfdopt.step_control import clamp_scalars
 
     rng = np.random.default_rng(0)
     U = np.ones((4, 3, 5))
     U[..., 4] = [[0.0, 3.0, 100.0]] * 4
     dU = 0.1 * rng.normal(size=U.shape)
     dU[0, 0, 4], dU[1, 2, 4], dU[2, 1, 4] = 5.0, -80.0, 1.4
-    out = _clamp_scalars(U, dU, 0.5, np.array([3.0]))
+    out = clamp_scalars(U, dU, 0.5, np.array([3.0]))
     assert out[0, 0, 4] == 1.5 and out[1, 2, 4] == -50.0 and out[2, 1, 4] == 1.4
     mask = np.ones(U.shape[:2], bool)
     mask[0, 0] = mask[1, 2] = False
     np.testing.assert_array_equal(out[mask], dU[mask])
     np.testing.assert_array_equal(out[..., :4], dU[..., :4])
-    np.testing.assert_array_equal(_clamp_scalars(U[..., :4], dU[..., :4], 0.5, np.array([])), dU[..., :4])  # Euler: no scalar
+    np.testing.assert_array_equal(clamp_scalars(U[..., :4], dU[..., :4], 0.5, np.array([])), dU[..., :4])  # Euler: no scalar
