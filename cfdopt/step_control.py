@@ -48,6 +48,7 @@ def rho_p(U, gamma):
 
 
 def is_physical(U, gamma):
+    """Whether density and pressure are positive (and the pressure finite) in every cell."""
     rho, p = rho_p(U, gamma)
     return bool(np.all(np.isfinite(p)) and np.all(rho > 0) and np.all(p > 0))
 

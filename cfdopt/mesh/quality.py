@@ -240,10 +240,11 @@ def quality_report(grid, layer: float = 0.02) -> QualityReport:
     wall_skew = q["wall_skew_deg"]
     first = np.hypot(*(nodes[:, 1] - nodes[:, 0]).T)
     if isinstance(grid, CGrid):
+        lo, hi = grid.wall_cells
         keep = np.ones(wall_skew.shape, bool)
-        keep[[grid.n_wake, grid.ni - grid.n_wake]] = False  # the wall turns at the TE
+        keep[[lo, hi]] = False  # the wall turns at the TE
         wall_skew = wall_skew[keep]
-        first = first[grid.n_wake:grid.ni - grid.n_wake + 1]  # the wall's lines, not the wake's
+        first = first[lo:hi + 1]  # the wall's lines, not the wake's
     return QualityReport(
         ni=nodes.shape[0] - 1,
         nj=nodes.shape[1] - 1,
