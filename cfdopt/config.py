@@ -13,6 +13,7 @@ expected.
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 import types
 import typing
@@ -25,12 +26,39 @@ from cfdopt.snn.settings import SnnConfig
 
 CASE_FILE = "case.toml"
 
-RANS_ENTROPY_FIX_LINEAR = 0.002
-"""Default ``[numerics] entropy_fix_linear`` of a rans-sa case (an Euler case uses ``entropy_fix``)."""
+# Defaults that depend on [flow] model: each key below defaults to None in its section and takes its model's value
+# when the case is loaded (model_defaults); the rans-sa values are the verified settings of cases/tmr-naca0012
+# (docs/rans.md, "Defaults of a rans-sa case").
+RANS_ENTROPY_FIX_LINEAR = 1e-4
+"""Default ``[numerics] entropy_fix_linear`` of a rans-sa case (an Euler case uses ``entropy_fix``): the Roe width of
+the shear and contact waves with which cases/tmr-naca0012 and cases/tmr-flatplate verify (docs/rans.md)."""
+COARSE_ENTROPY_FIX_LINEAR = 0.002
+"""Least linear-wave width of a coarse mesh-sequencing level (``SolverSettings.coarse_linear_fix``): with 1e-4 the
+112 x 32 level of cases/tmr-naca0012 stalls (docs/rans.md); the grid asked for runs the case's width."""
 MUSCL_KAPPA = {"euler": 0.0, "rans-sa": 1.0 / 3.0}
 """Default ``[numerics] muscl_kappa`` per model."""
 LINE_SEARCH = {"euler": "none", "rans-sa": "unsteady-residual"}
 """Default ``[numerics] line_search`` per model."""
+POINT_VORTEX = {"euler": False, "rans-sa": True}
+"""Default ``[numerics] point_vortex`` per model."""
+MAX_ITERATIONS = {"euler": 100, "rans-sa": 200}
+"""Default ``[numerics] max_iterations`` (per grid) per model: alpha 0 on the 449 x 129 class of cases/tmr-naca0012
+takes 114 on its final grid from the free stream."""
+MESH_LEVELS = {"euler": 3, "rans-sa": 2}
+"""Default ``[numerics] mesh_levels`` per model; a rans-sa ``[mesh] size`` adds one per family level above 225 and
+takes one off at 113, so that sequencing always stops at the 112 x 32 class (every other node of it again has a
+normal growth near 3, on which no steady flow was found for cases/tmr-naca0012: docs/rans.md)."""
+FARFIELD = {"euler": 100.0, "rans-sa": 500.0}
+"""Default ``[mesh] farfield`` (chords) per model."""
+EULER_CELLS = (128, 32, 48)
+"""Default ``[mesh]`` n_airfoil, n_wake, n_normal of an Euler case."""
+TMR_SIZES = (113, 225, 449, 897)
+"""``[mesh] size`` values: nodes around the C of the NASA TMR NACA 0012 family grids 113x33 to 897x257."""
+TMR_CELLS = (128, 48, 64)
+"""n_airfoil, n_wake, n_normal of the 225 size (TMR's 225x65, 224 cells around the C); another size scales all three
+by ``(size - 1) / 224``."""
+RANS_SIZE = 225
+"""Default ``[mesh] size`` of a rans-sa case that gives none of n_airfoil, n_wake, n_normal."""
 
 
 def _key(default, doc, **checks):
@@ -53,27 +81,49 @@ class GeometryConfig:
 
 @dataclass(frozen=True)
 class MeshConfig:
-    """``[mesh]``: the structured C-grid."""
+    """``[mesh]``: the structured C-grid.
 
-    n_airfoil: int = _key(128, "cells around the airfoil surface (even)", ge=8)
-    n_wake: int = _key(32, "cells along each branch of the wake cut", ge=2)
-    n_normal: int = _key(48, "cells from the wall to the far field", ge=4)
-    farfield: float = _key(100.0, "far-field radius in chords", gt=2.0)
-    wall_spacing: float | None = _key(None, "height of the first cell at the wall, chords (default: 1e-3 for euler; for rans-sa from the Reynolds number for y+ about 1)", gt=0.0, lt=0.5)
+    A rans-sa case needs no key here: its defaults build the NASA TMR family grid of ``size`` (225 nodes around the
+    C: cases/tmr-naca0012's grid, verified against TMR's equal-size band at alpha 10, docs/rans.md). Keys left out
+    of an Euler case take the Euler values. Where explicit values leave the verified envelope (too few wake cells
+    for the far field, stretching ratios, first-cell y+), ``cfdopt check``, ``mesh`` and ``solve`` say so
+    (docs/mesh.md, "The verified envelope of a RANS grid").
+    """
+
+    size: int | None = _key(
+        None,
+        "rans-sa: nodes around the C of a NASA TMR NACA 0012 family grid (113, 225, 449, 897: the 113x33 to 897x257 "
+        "levels), from which n_airfoil, n_wake and n_normal follow in TMR's proportions 128 : 48 : 64 per 224 cells "
+        "around the C (225: 128, 48, 64), and numerics.mesh_levels (sequencing down to the 112 x 32 class); above 225 "
+        "the first cell is that of the family refinement (wall_spacing); default 225 when none of n_airfoil, n_wake, "
+        "n_normal is given. Together with any of them it is an error: give the size or the counts",
+        choices=TMR_SIZES,
+    )
+    n_airfoil: int | None = _key(None, "cells around the airfoil surface (even); default: 128 for euler, from size for rans-sa (128 at 225)", ge=8)
+    n_wake: int | None = _key(None, "cells along each branch of the wake cut; default: 32 for euler, from size for rans-sa (48 at 225)", ge=2)
+    n_normal: int | None = _key(None, "cells from the wall to the far field; default: 48 for euler, from size for rans-sa (64 at 225)", ge=4)
+    farfield: float | None = _key(None, "far-field radius in chords; default: 100 for euler, 500 for rans-sa (NASA TMR's)", gt=2.0)
+    wall_spacing: float | None = _key(
+        None,
+        "height of the first cell at the wall, chords (default: 1e-3 for euler; for rans-sa from the Reynolds number "
+        "for y+ about 1, and with a size above 225 the family refinement's first cell h / (1 + sqrt(r)) of the next "
+        "coarser size, h its first cell and r its wall-normal ratio, as TMR's family: each level every other node "
+        "of the next)",
+        gt=0.0, lt=0.5)
     le_spacing: float | None = _key(None, "surface cell length at the leading edge, chords (default: from n_airfoil)", gt=0.0)
     te_spacing: float | None = _key(None, "surface cell length at the trailing edge, chords (default: from n_airfoil)", gt=0.0)
     normal_spacing: str = _key(
-        "boundary-layer",
-        "wall-normal spacing of a rans-sa grid: 'boundary-layer' (ratio 1.15 up to 0.02 chord, then a smooth ramp to the "
-        "far field: suits 96 or more normal cells) or 'geometric' (one ratio from the wall to the far field, as the "
-        "NASA TMR family grids: suits coarse grids, e.g. 64 cells)",
+        "geometric",
+        "wall-normal spacing of a rans-sa grid: 'geometric' (one ratio from the wall to the far field, as the NASA "
+        "TMR family grids: 1.31 on 64 cells at Re 6e6) or 'boundary-layer' (ratio 1.15 up to 0.02 chord, then a smooth "
+        "ramp to the far field: suits 96 or more normal cells; on 64 the outer flow gets 17, CD 57% high, docs/rans.md)",
         choices=("boundary-layer", "geometric"),
     )
     wake_aspect: float | None = _key(
-        None,
+        1000.0,
         "rans-sa: largest aspect ratio of the cells along the wake cut (every normal step of a wake line at least its "
-        "cut cell's length / wake_aspect; default \"none\": the wake lines keep the wall's spacing, aspect ratio 4e7 "
-        "at 500 chords)",
+        "cut cell's length / wake_aspect; with which alpha 0 of cases/tmr-naca0012 converges); \"none\": the wake "
+        "lines keep the wall's spacing, aspect ratio 4e7 at 500 chords",
         gt=1.0,
     )
 
@@ -143,10 +193,10 @@ class NumericsConfig:
     limiter: str = _key("van-albada", "slope limiter for MUSCL", choices=("van-albada", "none"))
     muscl_kappa: float | None = _key(None, "MUSCL kappa: 0 (Fromm where unlimited) or 1/3 (third-order upwind-biased, as CFL3D and FUN3D ran the NASA TMR cases); default: 0 for euler, 1/3 for rans-sa", ge=-1.0, lt=1.0)
     entropy_fix: float = _key(0.05, "Roe entropy-fix width as a fraction of the sound speed (smooth |lambda|)", gt=0.0, lt=1.0)
-    entropy_fix_linear: float | None = _key(None, "Roe entropy-fix width of the contact and shear waves, fraction of the sound speed (also the smoothing of the nu_tilde upwinding); default: entropy_fix for euler, 0.002 for rans-sa, where a wide one adds numerical shear to boundary layers (TMR flat plate: Cf 6% low at 0.05)", gt=0.0, lt=1.0)
-    point_vortex: bool = _key(False, "point-vortex correction of the far-field state")
+    entropy_fix_linear: float | None = _key(None, "Roe entropy-fix width of the contact and shear waves, fraction of the sound speed (also the smoothing of the nu_tilde upwinding); default: entropy_fix for euler, 1e-4 for rans-sa, where a wide one adds numerical shear to boundary layers (TMR flat plate: Cf 6% low at 0.05; NACA 0012 alpha 10: CL 0.7% low at 0.002, docs/rans.md); coarse mesh-sequencing levels run at least 0.002", gt=0.0, lt=1.0)
+    point_vortex: bool | None = _key(None, "point-vortex correction of the far-field state; default: false for euler, true for rans-sa")
     tolerance: float = _key(1e-10, "converged when the residual norm has dropped by this factor", gt=0.0, lt=1.0)
-    max_iterations: int = _key(100, "maximum Newton iterations", ge=1)
+    max_iterations: int | None = _key(None, "maximum Newton iterations per grid; default: 100 for euler, 200 for rans-sa", ge=1)
     warm_max_iterations: int = _key(40, "Newton iterations a solve started from a nearby design's flow (the optimizer's trials, gradient --check-fd) may take before it is given up and the design solved again from the free stream: a long line-search step whose flow the warm start cannot follow then costs this, not max_iterations", ge=1)
     cfl_start: float = _key(50.0, "initial CFL number of the pseudo-transient continuation", gt=0.0)
     restart_cfl: float = _key(5000.0, "initial CFL number of a solve that starts from a given flow (the optimizer's warm starts, solve --restart)", gt=0.0)
@@ -156,7 +206,7 @@ class NumericsConfig:
     lu_reuse: bool = _key(True, "try GMRES preconditioned by the previous LU before assembling and factoring a new one")
     linear_tolerance: float = _key(1e-12, "relative tolerance of iterative linear solves", gt=0.0, lt=1.0)
     symmetric: bool = _key(False, "impose flow symmetry about y = 0 (a symmetric section at zero incidence; selects the symmetric solution where lifting ones also exist)")
-    mesh_levels: int = _key(3, "mesh sequencing: solve first on up to this many grids, each every other node of the next (1: off)", ge=1)
+    mesh_levels: int | None = _key(None, "mesh sequencing: solve first on up to this many grids, each every other node of the next (1: off); default: 3 for euler; for rans-sa 2, or with [mesh] size down to the 112 x 32 class (113: 1, 225: 2, 449: 3, 897: 4)", ge=1)
     coarse_tolerance: float = _key(1e-3, "residual drop at which a coarse mesh-sequencing level hands over", gt=0.0, lt=1.0)
     lu_precision: str = _key("single", "precision of the LU that preconditions the Newton systems", choices=("single", "double"))
     line_search: str | None = _key(None, "step acceptance of the pseudo-transient Newton iterations: 'unsteady-residual' halves a step until it lowers the norm of the pseudo-time residual A/dt dU + R(U + dU) below that of R(U), 'none' only until the state is physical; default: none for euler, unsteady-residual for rans-sa (docs/rans.md)", choices=("unsteady-residual", "none"))
@@ -176,11 +226,23 @@ class DesignConfig:
     parametrization: str = _key("hicks-henne", "shape parametrization", choices=("hicks-henne", "cst", "none"))
     n_bumps: int = _key(8, "Hicks-Henne bumps per surface", ge=1)
     bump_width: float = _key(3.0, "Hicks-Henne width exponent t (larger: narrower bumps)", gt=0.0)
-    bump_spacing: str = _key("cosine", "Hicks-Henne peak positions x_k, k = 1..n: 'cosine' (1 - cos(pi k/(n+1)))/2, clustered at the edges; 'even' k/(n+1), as SU2's airfoil tutorials (19 bumps: 0.05 to 0.95). Many cosine bumps put a peak so near the leading edge that small amplitudes fold it", choices=("cosine", "even"))
+    bump_spacing: str = _key("even", "Hicks-Henne peak positions x_k, k = 1..n: 'even' k/(n+1) up to 19 bumps (SU2's airfoil tutorials: 0.05 to 0.95), beyond 19 evenly from 0.05 to 0.95, so no design within the default bound makes a facet at the leading or trailing edge; 'cosine' (1 - cos(pi k/(n+1)))/2, clustered at the edges, where small amplitudes of many bumps fold the leading edge into a cusp (the mesh check refuses such designs; docs/geometry.md). The default was 'cosine' before issue 11", choices=("even", "cosine"))
     cst_order: int = _key(6, "CST (Kulfan) Bernstein order per surface", ge=1, le=16)
-    bound: float = _key(0.01, "bound on each design variable (|d| <= bound), chords or CST weight units", gt=0.0)
+    bound: float | None = _key(None, "bound on each design variable (|d| <= bound), chords or CST weight units (default: 0.01; for more than 19 hicks-henne bumps per surface 0.19 / n_bumps, so that all bumps at their bound reach no further than SU2's 19 of 0.01, whose sum piles up at the fixed leading edge)", gt=0.0)
     alpha: bool = _key(False, "treat the angle of attack as a design variable (for a CL target)")
     symmetric: bool = _key(False, "hicks-henne only: one amplitude per bump pair, the lower surface moving opposite to the upper (symmetric sections stay symmetric)")
+
+    def __post_init__(self):
+        if self.bound is None:
+            many = self.parametrization == "hicks-henne" and self.n_bumps > DEFAULT_BOUND_BUMPS
+            bound = DEFAULT_BOUND * DEFAULT_BOUND_BUMPS / self.n_bumps if many else DEFAULT_BOUND
+            object.__setattr__(self, "bound", bound)
+
+
+DEFAULT_BOUND = 0.01
+"""``[design] bound`` when unset (chords, or CST weight units), up to :data:`DEFAULT_BOUND_BUMPS` bumps."""
+DEFAULT_BOUND_BUMPS = 19
+"""Beyond this many Hicks-Henne bumps per surface the unset bound is ``DEFAULT_BOUND * 19 / n_bumps``."""
 
 
 CONSTRAINT_QUANTITIES = ("cl", "cd", "cm", "l/d", "thickness_max", "thickness", "area")
@@ -294,6 +356,8 @@ class OptimizeConfig:
     warm_start: bool = _key(True, "start each flow solve from the flow of the optimizer's current iterate (false: from the free stream, with mesh sequencing)")
     first_step: float = _key(1.0, "length of the optimizer's first quasi-Newton step, as a fraction of [design] bound: the objective is scaled so that its gradient norm in bound units is this at the baseline", gt=0.0)
     initial_design: str | None = _key(None, "JSON file (relative to the case folder) with a key design to start the optimizer from, for example a previous run's designs/final/summary.json; the baseline and the reduction stay those of the undeformed airfoil")
+    verify: bool = _key(True, "verify the optimum at the end of the run: the final design solved again from the free stream, and with the baseline on the case's mesh refined by one family level (twice the cells each way); the summary and the last line say whether its gain survives (docs/tutorial.md)")
+    verify_margin: float = _key(0.25, "largest difference between the objective reductions on the case's mesh and on the finer mesh of the verification, as a fraction of the case mesh's reduction (0.25: a 40% reduction verifies if the finer mesh gives 30% to 50%)", gt=0.0)
 
     def __post_init__(self):
         for key, quantity in _OLD_CONSTRAINT_KEYS.items():
@@ -506,6 +570,55 @@ def parse_override(text: str) -> tuple[str, str, object]:
     return section, key.strip(), value
 
 
+_COUNT_KEYS = ("n_airfoil", "n_wake", "n_normal")
+
+
+def model_defaults(cfg: Config) -> Config:
+    """``cfg`` with every key whose default depends on ``[flow] model`` (None in its section) set to its model's value.
+
+    The values are the module constants (``FARFIELD``, ``EULER_CELLS``, ``TMR_CELLS``, ``RANS_SIZE``,
+    ``RANS_ENTROPY_FIX_LINEAR``, ``MUSCL_KAPPA``, ``LINE_SEARCH``, ``POINT_VORTEX``, ``MAX_ITERATIONS``,
+    ``MESH_LEVELS``); ``[numerics] entropy_fix_linear`` of an Euler case stays None (``entropy_fix`` then). A rans-sa
+    case without cell counts takes ``[mesh] size = RANS_SIZE``; its counts follow the size, and counts it leaves
+    out the 225 size's. Idempotent: a resolved configuration comes back unchanged (its filled-in keys are not in
+    ``cfg.given``, and counts already filled in are kept, as ``dataclasses.replace`` may have set them).
+
+    Raises:
+        ConfigError: a rans-sa case that sets ``[mesh] size`` and any of n_airfoil, n_wake, n_normal (file or
+            override).
+    """
+    model, m, n = cfg.flow.model, cfg.mesh, cfg.numerics
+    rans = model == "rans-sa"
+    counts = {k: getattr(m, k) for k in _COUNT_KEYS}
+    given = [k for k, v in counts.items() if v is not None and f"mesh.{k}" in cfg.given]
+    size, levels = m.size, 0
+    if rans and size is not None and given:
+        raise ConfigError(f"{cfg.source}: [mesh] size = {size} and {given[0]} = {counts[given[0]]} both set the cell "
+                          f"counts: give size alone (n_airfoil, n_wake, n_normal in TMR's proportions 128 : 48 : 64 "
+                          f"per 224 cells around the C) or the counts alone (size = \"none\")")
+    if rans and size is None and not given:
+        size = RANS_SIZE
+    if rans and size is not None and all(v is None for v in counts.values()):  # filled in already: kept
+        scale = (size - 1) / (RANS_SIZE - 1)
+        counts = {k: round(c * scale) for k, c in zip(_COUNT_KEYS, TMR_CELLS)}
+        levels = round(math.log2(scale))
+    else:
+        base = TMR_CELLS if rans else EULER_CELLS
+        counts = {k: base[i] if counts[k] is None else counts[k] for i, k in enumerate(_COUNT_KEYS)}
+    mesh = dataclasses.replace(m, size=size, farfield=FARFIELD[model] if m.farfield is None else m.farfield, **counts)
+
+    def pick(value, table):
+        return table[model] if value is None else value
+
+    linear = RANS_ENTROPY_FIX_LINEAR if rans and n.entropy_fix_linear is None else n.entropy_fix_linear
+    numerics = dataclasses.replace(
+        n, entropy_fix_linear=linear, muscl_kappa=pick(n.muscl_kappa, MUSCL_KAPPA),
+        line_search=pick(n.line_search, LINE_SEARCH), point_vortex=pick(n.point_vortex, POINT_VORTEX),
+        max_iterations=pick(n.max_iterations, MAX_ITERATIONS),
+        mesh_levels=MESH_LEVELS[model] + levels if n.mesh_levels is None else n.mesh_levels)
+    return dataclasses.replace(cfg, mesh=mesh, numerics=numerics)
+
+
 def build_config(data: dict, source: Path, case_dir: Path) -> Config:
     """Validate a parsed TOML document and build the :class:`Config`."""
     sections = {}
@@ -516,7 +629,7 @@ def build_config(data: dict, source: Path, case_dir: Path) -> Config:
             raise ConfigError(f"{source}: '{name}' must be a [section] table, got {table!r}")
         sections[name] = _build_section(SECTIONS[name], table, source, name)
     given = frozenset(f"{name}.{key}" for name, table in data.items() for key in table)
-    cfg = Config(**sections, case_dir=case_dir, source=source, given=given)
+    cfg = model_defaults(Config(**sections, case_dir=case_dir, source=source, given=given))
     _check_constraint_points(cfg)
     return cfg
 

@@ -3,8 +3,9 @@
 Every command (``solve``, ``gradient``, ``optimize``, ``mesh``) and
 :class:`cfdopt.problem.AeroProblem` build their flow objects through
 :func:`flow_setup`, so none can run another model than the case asks for.
-Defaults live in :mod:`cfdopt.config` alone; the dataclasses built here
-take every case key explicitly. :func:`unused_keys` names the keys a case
+Defaults live in :mod:`cfdopt.config` alone, those that depend on the model
+filled in when the case is loaded (:func:`cfdopt.config.model_defaults`);
+the dataclasses built here take every case key explicitly. :func:`unused_keys` names the keys a case
 sets that its model does not read.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cfdopt.config import LINE_SEARCH, MUSCL_KAPPA, RANS_ENTROPY_FIX_LINEAR
+from cfdopt.config import model_defaults
 from cfdopt.flow.model import FlowModel
 from cfdopt.flow.residual import Numerics
 from cfdopt.flow.state import FlowConditions
@@ -20,7 +21,7 @@ from cfdopt.solver import SolverSettings
 
 RANS_ONLY = ("flow.reynolds", "flow.temperature", "flow.prandtl", "flow.prandtl_turbulent", "flow.nu_tilde_farfield",
              "numerics.sa_clip", "numerics.sharpness", "numerics.sa_ft2", "mesh.normal_spacing",
-             "mesh.wake_aspect", "numerics.nu_tilde_convection")
+             "mesh.wake_aspect", "mesh.size", "numerics.nu_tilde_convection")
 """Keys that only the ``rans-sa`` model reads."""
 
 _SETTINGS_KEYS = ("tolerance", "max_iterations", "warm_max_iterations", "cfl_start", "restart_cfl", "cfl_max",
@@ -56,19 +57,17 @@ def flow_model(cfg) -> FlowModel:
 
 
 def flow_setup(cfg) -> FlowSetup:
-    """Numerics, solver settings and free stream of a case (:func:`cfdopt.config.load_case`)."""
+    """Numerics, solver settings and free stream of a case (:func:`cfdopt.config.load_case`; a configuration
+    built otherwise gets its model's defaults here, :func:`cfdopt.config.model_defaults`)."""
+    cfg = model_defaults(cfg)
     n = cfg.numerics
     model = flow_model(cfg)
-    linear_fix = n.entropy_fix_linear
-    if linear_fix is None and model.viscous:
-        linear_fix = RANS_ENTROPY_FIX_LINEAR
-    kappa = MUSCL_KAPPA[model.equations] if n.muscl_kappa is None else n.muscl_kappa
     numerics = Numerics(order=1 if n.reconstruction == "first-order" else 2, limiter=n.limiter,
-                        limiter_eps=n.limiter_eps, muscl_kappa=kappa, entropy_fix=n.entropy_fix, entropy_fix_linear=linear_fix,
+                        limiter_eps=n.limiter_eps, muscl_kappa=n.muscl_kappa, entropy_fix=n.entropy_fix,
+                        entropy_fix_linear=n.entropy_fix_linear,
                         farfield_width=n.farfield_width, point_vortex=n.point_vortex, flux=n.flux, model=model,
                         scalar_order=2 if n.nu_tilde_convection == "muscl" else 1)
-    line_search = LINE_SEARCH[model.equations] if n.line_search is None else n.line_search
-    settings = SolverSettings(**{k: getattr(n, k) for k in _SETTINGS_KEYS}, line_search=line_search != "none")
+    settings = SolverSettings(**{k: getattr(n, k) for k in _SETTINGS_KEYS}, line_search=n.line_search != "none")
     flow = FlowConditions(mach=float(cfg.flow.mach), alpha=float(cfg.flow.alpha), gamma=float(cfg.flow.gamma))
     return FlowSetup(numerics, settings, flow)
 

@@ -53,7 +53,9 @@ linear-wave width of at least ``coarse_linear_fix``, :func:`level_numerics`), wh
 instead of 43 (``scripts/bench_solver.py``).
 
 A solve that does not converge returns ``converged=False`` with its history
-and a message; it does not raise.
+and a message; it does not raise. Nor does a converged flow that breaks a bound no physical flow
+breaks (:func:`cfdopt.flow.physical.check_physical`, run once on the final grid's flow): it returns
+``converged=False`` and a message that starts "unphysical flow: ".
 
 References:
     Mulder & van Leer (1985), Experiments with implicit upwind methods for
@@ -78,11 +80,12 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from cfdopt.config import RANS_ENTROPY_FIX_LINEAR, NumericsConfig
+from cfdopt.config import COARSE_ENTROPY_FIX_LINEAR, MAX_ITERATIONS, MESH_LEVELS, NumericsConfig
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.jacobian import Factorization, SparseJacobian, jacobian_assembler
 from cfdopt.flow.linsolve import NewtonLinearSolver, nested_dissection
 from cfdopt.flow.model import FlowModel
+from cfdopt.flow.physical import PhysicalCheck, check_physical
 from cfdopt.flow.residual import Numerics, make_residual, spectral_radius
 from cfdopt.flow.stencil import convective_stencil
 from cfdopt.flow.symmetry import asymmetry, mirror_state
@@ -99,7 +102,7 @@ class SolverSettings:
     (:class:`cfdopt.config.NumericsConfig`); :func:`cfdopt.setup.flow_setup` builds them from a case."""
 
     tolerance: float = NumericsConfig.tolerance
-    max_iterations: int = NumericsConfig.max_iterations
+    max_iterations: int = MAX_ITERATIONS["euler"]  # the key defaults per model (cfdopt.config): an Euler case's
     warm_max_iterations: int = NumericsConfig.warm_max_iterations
     cfl_start: float = NumericsConfig.cfl_start
     restart_cfl: float = NumericsConfig.restart_cfl
@@ -111,14 +114,14 @@ class SolverSettings:
     coarse_fallback: float = 1e-2  # a failed coarse level at this residual drop still gives a better start
     ordering: str = NumericsConfig.ordering
     lu_reuse: bool = NumericsConfig.lu_reuse
-    mesh_levels: int = NumericsConfig.mesh_levels
+    mesh_levels: int = MESH_LEVELS["euler"]
     coarse_tolerance: float = NumericsConfig.coarse_tolerance
     warm_cfl_factor: float = 100.0
     lu_precision: str = NumericsConfig.lu_precision
     forcing: float = 0.5
     krylov_iterations: int = 40
     symmetric: bool = NumericsConfig.symmetric
-    coarse_linear_fix: float = RANS_ENTROPY_FIX_LINEAR  # least linear-wave width on coarse levels (level_numerics)
+    coarse_linear_fix: float = COARSE_ENTROPY_FIX_LINEAR  # least linear-wave width on coarse levels (level_numerics)
     line_search: bool = False  # accept a step only if it lowers the unsteady residual (module docstring)
 
     def __post_init__(self):
@@ -154,6 +157,8 @@ class SolveResult:
             CFL the one the next step starts at); entry 0 is the start.
         message: what happened, in words.
         coefficients: final ``{"cl", "cd", "cm"}``.
+        physical: the physical check of the converged final-grid flow (:func:`cfdopt.flow.physical.check_physical`);
+            a flow that fails it is not ``converged``; None when the residual did not converge.
     """
 
     U: np.ndarray
@@ -163,6 +168,7 @@ class SolveResult:
     history: list = field(default_factory=list)
     message: str = ""
     coefficients: dict = field(default_factory=dict)
+    physical: PhysicalCheck | None = None
 
 
 def _cell_order(grid: CGrid, settings: SolverSettings, numerics: Numerics):
@@ -313,7 +319,9 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
     Returns:
         :class:`SolveResult` for ``grid``; ``history`` holds the coarse levels'
         iterations first (key ``level``: 0 on ``grid``, 1 on the first coarser
-        grid, ...), ``iterations`` counts all levels. Never raises for a failed solve.
+        grid, ...), ``iterations`` counts all levels; ``physical`` the check of the converged flow, which, failed,
+        makes the result not converged ("unphysical flow: ..."; not solved again from the free stream: the
+        discrete solution itself is unphysical). Never raises for a failed solve.
     """
     t0 = time.perf_counter()
     if settings.symmetric:
@@ -362,14 +370,20 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
         message = f"{message} on the final grid, {history[-1]['iteration']} in all over {len(grids)} grids"
     if notes:
         message = message + " [" + "; ".join(notes) + "]"
+    physical = None
+    if converged:  # a failed check is not solved again from the free stream: the discrete solution is unphysical
+        physical = check_physical(U, grid, flow, numerics.model, coefs)
+        if not physical.ok:
+            converged, message = False, f"unphysical flow: {physical.failure} (the residual: {message})"
     return SolveResult(U=np.asarray(U), converged=bool(converged), iterations=history[-1]["iteration"],
-                       residual_drop=r_drop, history=history, message=message, coefficients=coefs)
+                       residual_drop=r_drop, history=history, message=message, coefficients=coefs, physical=physical)
 
 
 def solve_with_fallback(grid: CGrid, flow: FlowConditions, numerics: Numerics, settings: SolverSettings, U0=None,
                         callback=None, warm_settings: SolverSettings | None = None) -> list[SolveResult]:
     """:func:`solve_flow` from ``U0`` (a nearby flow: an optimizer's iterate, a polar's neighbour) and, when that
-    does not converge, once more from the free stream with ``settings`` (mesh sequencing).
+    does not converge (or converges to an unphysical flow), once more from the free stream with ``settings`` (mesh
+    sequencing). A solve from the free stream (no ``U0``) is not retried.
 
     Args:
         U0: the warm start, or None (one solve from the free stream).

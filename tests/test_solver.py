@@ -86,6 +86,9 @@ def test_final_grid_failing_from_the_prolonged_flow_is_solved_from_the_free_stre
 
     monkeypatch.setattr(solver, "_newton_ptc", newton)
     monkeypatch.setattr(solver, "_prepare_in_background", lambda *args: {})
+    # the stand-in's zero state is no flow: passed by a stand-in check too (tests/test_physical.py tests the check)
+    monkeypatch.setattr(solver, "check_physical", lambda *args: solver.PhysicalCheck(
+        ok=True, failure="", total_pressure_gain=0.0, wall_cp_ratio=1.0, density_min=1.0, pressure_min=1.0, cd=0.0))
     grid = c_grid(n_airfoil=48, n_wake=8, n_normal=16, farfield=15.0, wall_spacing=5e-3)  # coarsens once
     assert solver.can_coarsen(grid)
     res = solver.solve_flow(grid, FlowConditions(0.5, 1.25), Numerics(), SolverSettings(mesh_levels=2))

@@ -1,12 +1,16 @@
-"""``cfdopt mesh CASE``: build the case's grid, write mesh.vtu and mesh.png, print size and quality."""
+"""``cfdopt mesh CASE``: build the case's grid, write mesh.vtu and mesh.png, print size and quality; say on stderr,
+one line each, where a rans-sa grid leaves the verified envelope (:mod:`cfdopt.mesh.envelope`)."""
 
 from __future__ import annotations
+
+import sys
 
 HELP = "build the grid of a case; write mesh.vtu and mesh.png and print its size and quality"
 
 
 def run(args, cfg) -> int:
     from cfdopt.mesh import CGrid, quality_report, wall_distance, write_vtu
+    from cfdopt.mesh.envelope import envelope_warnings
     from cfdopt.mesh.quality import cell_quality
     from cfdopt.plots.mesh import plot_mesh
     from cfdopt.problem import baseline_grid
@@ -33,4 +37,6 @@ def run(args, cfg) -> int:
                   f"{grid.nj} wall-normal")
         print(report)
         print(f"wrote {vtu} and {png}")
+    for line in envelope_warnings(cfg, grid):
+        print(f"cfdopt mesh: warning: {line}", file=sys.stderr)
     return 0

@@ -1,4 +1,10 @@
-"""``cfdopt solve CASE``: converge the flow; write summary.json, solution.vtu, surface.csv, plots, state.npz."""
+"""``cfdopt solve CASE``: converge the flow, check that it is physical; write summary.json, solution.vtu, surface.csv,
+plots, state.npz.
+
+Exit status 3 when the flow does not converge or converges to an unphysical flow
+(:func:`cfdopt.flow.physical.check_physical`: one line on stderr naming the quantity, the cell and its position);
+the last line of a good solve is the physical check's.
+"""
 
 from __future__ import annotations
 
@@ -48,6 +54,10 @@ def run(args, cfg) -> int:
     setup = flow_setup(cfg)
     model = setup.model
     grid, flow = case_grid(cfg, args.design)
+    from cfdopt.mesh.envelope import envelope_warnings  # where a rans-sa grid leaves the verified envelope
+
+    for line in envelope_warnings(cfg, grid):
+        print(f"cfdopt solve: warning: {line}", file=sys.stderr)
     U0 = _restart_state(args.out / "state.npz", (grid.ni, grid.nj, model.layout.nvar)) if args.restart else None
     if not args.quiet:
         print(f"solving {cfg.geometry.airfoil} ({model.label}) at M {cfg.flow.mach:g}, "
@@ -59,24 +69,32 @@ def run(args, cfg) -> int:
                    mesh=[grid.ni, grid.nj], mach=cfg.flow.mach, alpha=cfg.flow.alpha)
     if model.viscous:
         summary["reynolds"] = model.reynolds
+    if result.physical is not None:
+        summary["physical"] = result.physical.as_dict()
     write_history(result.history, args.out / "history.csv")
-    if result.converged:
+    if result.physical is not None:  # converged, physical or not: the fields show where a check failed
         summary.update(wall_report(result.U, grid, flow, model))
         write_outputs(args.out, grid, flow, model, result, summary)
     summary["wall_time_s"] = time.perf_counter() - t0
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    checked = result.physical is not None
     if not args.quiet:
         print(f"{result.message}; CL {c['cl']:.6f}  CD {c['cd']:.6f}  CM {c['cm']:.6f}; results in {args.out}")
-        if model.viscous and result.converged:
+        if model.viscous and checked:
             print(f"pressure / viscous parts: CL {c['cl_p']:.6f} / {c['cl_v']:.6f}  CD {c['cd_p']:.6f} / "
                   f"{c['cd_v']:.6f}  CM {c['cm_p']:.6f} / {c['cm_v']:.6f}")
             print(f"first-cell y+: max {summary['y_plus_max']:.3g}, mean {summary['y_plus_mean']:.3g}")
             print(f"SA clip ({model.sa.clip}): min chi {summary['chi_min']:.3g}; chi <= 0 in "
                   f"{100 * summary['share_nonpositive']:.2f}% of cells, softplus transition in "
                   f"{100 * summary['share_transition']:.2f}%")
+        if result.converged:
+            print(result.physical.summary())
     if model.viscous and result.converged and summary["y_plus_max"] > Y_PLUS_WARNING:
         print(f"cfdopt solve: warning: first-cell y+ up to {summary['y_plus_max']:.3g} (> {Y_PLUS_WARNING:g}): "
               "refine [mesh] wall_spacing", file=sys.stderr)
+    if checked and not result.physical.ok:
+        print(f"cfdopt solve: error: unphysical flow: {result.physical.failure}", file=sys.stderr)
+        return 3
     if not result.converged:
         print(f"cfdopt solve: error: {result.message}", file=sys.stderr)
         return 3

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import jax
 import jax.numpy as jnp
 
-from cfdopt.config import MUSCL_KAPPA, NumericsConfig
+from cfdopt.config import MUSCL_KAPPA, POINT_VORTEX, NumericsConfig
 from cfdopt.flow.boundary import pad_i, pad_j, vortex_freestream
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, MY, RHO
@@ -82,7 +82,7 @@ class Numerics:
     entropy_fix: float = NumericsConfig.entropy_fix
     entropy_fix_linear: float | None = None
     farfield_width: float = NumericsConfig.farfield_width
-    point_vortex: bool = NumericsConfig.point_vortex
+    point_vortex: bool = POINT_VORTEX["euler"]
     flux: str = NumericsConfig.flux
     model: FlowModel = field(default=EULER_MODEL)
     scalar_order: int = 1

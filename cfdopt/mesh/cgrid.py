@@ -48,6 +48,7 @@ References:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 import jax.numpy as jnp
@@ -65,10 +66,15 @@ __all__ = [
     "surface_for_grid",
     "te_bisector",
     "outer_boundary_point",
+    "family_wall_spacing",
 ]
 
 _TE_GAP_TOL = 1e-6
 _EULER_WALL_SPACING = 1e-3  # [mesh] wall_spacing when a case leaves it unset and the flow is inviscid
+Y_PLUS_FAMILY_SIZE = 225
+"""The ``[mesh] size`` (nodes around the C) of the NASA TMR family level whose first cell is ``wall_spacing_for_yplus``
+(cases/tmr-naca0012's grid); a finer size takes the family refinement of the next coarser one
+(:func:`family_wall_spacing`), a coarser one the same y+ spacing."""
 
 
 @dataclass(frozen=True)
@@ -103,9 +109,9 @@ class ViscousSpacing:
             and at alpha 0, where the turbulent wake lies on them, Newton-PTC
             does not converge; ``cases/tmr-naca0012`` sets ``A = 1000``
             (``[mesh] wake_aspect``), with which alpha 0, 10 and 15 converge
-            from the free stream (docs/rans.md). It is not the default of
-            every RANS grid because the other RANS cases have not been
-            re-verified with it.
+            from the free stream (docs/rans.md). ``[mesh] wake_aspect``
+            defaults to 1000 for every rans-sa case (cfdopt.config); the
+            generator's own default stays None, the grid it always built.
         y_plus: target ``y+`` of the first cell when ``cgrid_from_config``
             derives the wall spacing from the Reynolds number.
         normal: ``"boundary-layer"`` (the layer and ramp above) or
@@ -447,9 +453,10 @@ def cgrid_from_config(surface, mesh_cfg, reynolds: float | None = None, viscous:
 
     If ``surface`` does not have ``n_airfoil + 1`` nodes it is re-sampled
     by ``surface_for_grid``. Optional keys read with defaults:
-    ``wake_spacing``, ``blend``, ``wall_spacing`` (None or absent: 1e-3
-    for an inviscid grid, ``wall_spacing_for_yplus(reynolds,
-    viscous.y_plus)`` for a viscous one).
+    ``wake_spacing``, ``blend``, ``size``, ``wall_spacing`` (None or absent:
+    1e-3 for an inviscid grid, ``wall_spacing_for_yplus(reynolds,
+    viscous.y_plus)`` for a viscous one, :func:`family_wall_spacing` for a
+    viscous one whose ``size`` is above ``Y_PLUS_FAMILY_SIZE``).
 
     Args:
         surface: Selig-ordered airfoil surface with a closed trailing edge.
@@ -473,7 +480,11 @@ def cgrid_from_config(surface, mesh_cfg, reynolds: float | None = None, viscous:
     elif wall_spacing is None:
         if reynolds is None:
             raise MeshError("a viscous grid needs [mesh] wall_spacing or the Reynolds number to derive it from")
-        wall_spacing = wall_spacing_for_yplus(reynolds, rules.y_plus)
+        size = getattr(mesh_cfg, "size", None)
+        if size is not None and size > Y_PLUS_FAMILY_SIZE:
+            wall_spacing = family_wall_spacing(surface, mesh_cfg, reynolds, rules)
+        else:
+            wall_spacing = wall_spacing_for_yplus(reynolds, rules.y_plus)
     return generate_cgrid(
         surface,
         n_wake=int(mesh_cfg.n_wake),
@@ -484,3 +495,34 @@ def cgrid_from_config(surface, mesh_cfg, reynolds: float | None = None, viscous:
         blend=float(getattr(mesh_cfg, "blend", 3.0)),
         viscous=rules,
     )
+
+
+def family_wall_spacing(surface, mesh_cfg, reynolds: float, viscous: ViscousSpacing | None = None) -> float:
+    """First-cell height of the family refinement of the next coarser grid, for a ``[mesh] size`` above 225.
+
+    The next coarser grid has half the cells each way (``size`` ``(size - 1) / 2 + 1``, its own first cell found
+    the same way down to ``Y_PLUS_FAMILY_SIZE``, where it is ``wall_spacing_for_yplus``). With ``h`` its first
+    cell and ``r`` its first wall-normal step ratio on the leading-edge line, a geometric distribution of twice the
+    cells, first cell ``h / (1 + sqrt(r))`` and ratio ``sqrt(r)``, spans the same distance and holds every node of
+    the coarser one (each cell split in two), as the NASA TMR family grids: each level every other point of the
+    next. The same rule as ``family_refinement`` in ``scripts/verify_tmr.py``, whose 449 x 129 class is verified
+    (docs/rans.md).
+
+    Args:
+        surface: Selig-ordered closed surface (re-sampled to the coarser count).
+        mesh_cfg: the ``[mesh]`` section, with ``size``, ``n_airfoil``, ``n_wake`` and ``n_normal`` of this grid.
+        reynolds: chord Reynolds number.
+        viscous: spacing rules (default ``ViscousSpacing()``).
+
+    Returns:
+        The first-cell height, chords.
+    """
+    coarse = {k: getattr(mesh_cfg, k) // 2 for k in ("n_airfoil", "n_wake", "n_normal")}
+    coarse_cfg = dict(vars(mesh_cfg) if not hasattr(mesh_cfg, "__dataclass_fields__")
+                      else {f: getattr(mesh_cfg, f) for f in mesh_cfg.__dataclass_fields__})
+    coarse_cfg.update(coarse, size=(int(mesh_cfg.size) - 1) // 2 + 1, wall_spacing=None)
+    grid = cgrid_from_config(surface, SimpleNamespace(**coarse_cfg), reynolds=reynolds, viscous=viscous)
+    line = np.asarray(grid.nodes)[grid.ni // 2]
+    steps = np.hypot(*np.diff(line, axis=0).T)
+    h, r = float(steps[0]), float(steps[1] / steps[0])
+    return h / (1.0 + np.sqrt(r))
