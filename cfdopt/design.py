@@ -107,6 +107,86 @@ class DesignSpace:
         """Angle of attack (degrees) of design ``d``."""
         return jnp.asarray(d, dtype=jnp.float64)[-1] if self.has_alpha else self.alpha0
 
+    def responsible(self, d, wall_nodes, kind: str = "turning", share: float = 0.8,
+                    at_most: int = 3) -> tuple[tuple[str, float, float], ...]:
+        """The design variables that move the given wall nodes the most, as ``(name, d_k, share)``.
+
+        The wall is linear in the shape variables, ``X(d) = X0 + J d``, so each variable's own part of the
+        motion of node ``n`` is ``delta_k(n) = d_k J_k(n)``. It is measured, over the nodes given, as
+
+        - ``"displacement"``: ``max_n |delta_k(n)|``;
+        - ``"slope"``: the rotation of each face ``e`` between consecutive given nodes,
+          ``max_e |e x (delta_k(n+1) - delta_k(n))| / |e|^2`` (linearised about the baseline's face);
+        - ``"turning"``: at each given node whose two neighbours are given too, the change of its turning
+          angle, the difference of the two faces' rotations.
+
+        ``share`` is variable ``k``'s measure over the sum of all; the largest are listed until their shares
+        reach ``share``, at most ``at_most`` of them.
+
+        Args:
+            d: ``(n_vars,)`` design.
+            wall_nodes: indices of wall nodes, CGrid wall order (TE, lower surface, LE, upper surface, TE).
+            kind: ``"displacement"``, ``"slope"`` or ``"turning"``.
+            share: the cumulative share to reach.
+            at_most: the most variables listed.
+
+        Returns:
+            ``(name, d_k, share_k)`` per variable, largest share first; empty when no variable moves the nodes.
+
+        Raises:
+            ValueError: unknown ``kind`` or a node outside the wall.
+        """
+        kinds = ("displacement", "slope", "turning")
+        if kind not in kinds:
+            raise ValueError(f"kind={kind!r}; expected one of {kinds}")
+        n_wall = self.baseline.shape[0]
+        nodes = sorted({int(k) for k in wall_nodes})
+        if not nodes or nodes[0] < 0 or nodes[-1] >= n_wall:
+            raise ValueError(f"wall_nodes={tuple(wall_nodes)} must be indices in [0, {n_wall})")
+        d = np.asarray(d, dtype=np.float64)
+        jac = np.asarray(jax.jacfwd(self.wall)(jnp.asarray(d)))  # (n_wall, 2, n_vars)
+        delta = jac * d[None, None, :]
+        wall0 = np.asarray(self.baseline)[::-1]
+        if kind == "displacement":
+            score = np.max(np.hypot(delta[nodes, 0], delta[nodes, 1]), axis=0)
+        else:
+            faces = [n for n in nodes if n + 1 in nodes]
+            rot = {}
+            for n in faces:
+                e = wall0[n + 1] - wall0[n]
+                dd = delta[n + 1] - delta[n]  # (2, n_vars)
+                rot[n] = (e[0] * dd[1] - e[1] * dd[0]) / float(e @ e)
+            if kind == "slope":
+                score = np.max(np.abs([rot[n] for n in faces]), axis=0) if faces else np.zeros(self.n_vars)
+            else:
+                inner = [n for n in nodes if n - 1 in rot and n in rot]
+                score = (np.max(np.abs([rot[n] - rot[n - 1] for n in inner]), axis=0) if inner
+                         else np.zeros(self.n_vars))
+        total = float(score.sum())
+        if not total > 0.0:
+            return ()
+        out, reached = [], 0.0
+        for k in np.argsort(-score)[:at_most]:
+            if score[k] <= 0.0:
+                break
+            out.append((self.names[k], float(d[k]), float(score[k] / total)))
+            reached += score[k] / total
+            if reached >= share:
+                break
+        return tuple(out)
+
+    def explain_wall(self, d) -> Callable[[tuple[int, ...], str], str]:
+        """``explain(wall_nodes, kind) -> str`` for :func:`cfdopt.mesh.check_deformation`: the variables
+        :meth:`responsible` names at design ``d``, in one clause."""
+        def explain(wall_nodes, kind):
+            found = self.responsible(d, wall_nodes, kind)
+            if not found:
+                return "no design variable moves those wall nodes"
+            what = {"displacement": "motion", "slope": "face rotation", "turning": "turning"}[kind]
+            listed = ", ".join(f"{name} = {value:+.4g} ({100 * part:.0f}%)" for name, value, part in found)
+            return f"design variable(s) responsible, by share of the {what} there: {listed}"
+        return explain
+
 
 def design_space(design_cfg, baseline: np.ndarray, alpha0: float = 0.0) -> DesignSpace:
     """Build the design space of a ``[design]`` section around a meshed baseline surface."""

@@ -160,13 +160,15 @@ class AeroProblem:
         ``Evaluation.solve.U``; the problem keeps none.
 
         Raises:
-            MeshError: the deformation would fold a cell (nothing is solved).
+            MeshError: the deformation would fold a cell, or turn the wall or shear its first cells far beyond
+                the baseline's (:func:`cfdopt.mesh.check_deformation` against ``grid0``; the message names the
+                design variables responsible); nothing is solved.
             SolveError: the flow did not converge (from ``U0`` nor from the free stream); its
                 ``iterations`` counts the Newton iterations of every attempt.
         """
         d = np.asarray(d, dtype=np.float64)
         grid, flow = self.geometry(jnp.asarray(d))
-        check_deformation(grid)
+        check_deformation(grid, baseline=self.grid0, explain=self.space.explain_wall(d))
         flow = FlowConditions(mach=self.mach, alpha=float(flow.alpha), gamma=self.gamma)
         warm = dataclasses.replace(self.settings, max_iterations=min(self.settings.max_iterations,
                                                                      self.settings.warm_max_iterations))

@@ -25,7 +25,9 @@ def case_grid(cfg, design_file: Path | None = None):
     """``(grid, flow)`` of the case: the baseline C-grid, or the grid deformed to the design in ``design_file``.
 
     The design vector has the layout of :mod:`cfdopt.design` (the same as ``cfdopt optimize`` writes), so a
-    design from an optimization history solves on exactly the mesh the optimizer saw.
+    design from an optimization history solves on exactly the mesh the optimizer saw, checked as the optimizer
+    checks it (:func:`cfdopt.mesh.check_deformation` against the baseline grid: a ``MeshError`` names the wall
+    node and the design variables responsible).
     """
     from cfdopt.flow.state import FlowConditions
     from cfdopt.mesh import check_deformation
@@ -42,7 +44,7 @@ def case_grid(cfg, design_file: Path | None = None):
         return problem.grid0, flow_setup(cfg).flow
     design = problem.space.read(design_file)
     grid, flow = problem.geometry(design)
-    check_deformation(grid)
+    check_deformation(grid, baseline=problem.grid0, explain=problem.space.explain_wall(design))
     return grid, FlowConditions(mach=float(flow.mach), alpha=float(flow.alpha), gamma=flow.gamma)
 
 

@@ -189,9 +189,14 @@ def test_hicks_henne_bump_shape():
 
 
 def test_even_bump_spacing_is_su2s():
-    """SU2's airfoil tutorials place 19 bumps per surface at x = 0.05, 0.10, ..., 0.95; cosine spacing puts the
-    first at (1 - cos(pi/20))/2 = 0.00616."""
-    np.testing.assert_allclose(HicksHenne.spaced(19, "even").upper_peaks, np.arange(1, 20) * 0.05, rtol=0, atol=1e-15)
-    assert HicksHenne.spaced(19).lower_peaks[0] == pytest.approx(0.0061558, abs=1e-7)
+    """SU2's airfoil tutorials place 19 bumps per surface at x = 0.05, 0.10, ..., 0.95, the default placement; beyond
+    19 bumps "even" spreads them from 0.05 to 0.95; cosine spacing puts the first at (1 - cos(pi/20))/2 = 0.00616."""
+    np.testing.assert_allclose(HicksHenne.spaced(19).upper_peaks, np.arange(1, 20) * 0.05, rtol=0, atol=1e-15)
+    assert HicksHenne.spaced(19, "even") == HicksHenne.spaced(19)
+    assert HicksHenne.spaced(4).upper_peaks == (0.2, 0.4, 0.6, 0.8)
+    wide = HicksHenne.spaced(30).upper_peaks
+    assert wide[0] == pytest.approx(0.05, abs=1e-15) and wide[-1] == pytest.approx(0.95, abs=1e-15)
+    np.testing.assert_allclose(np.diff(wide), 0.9 / 29, rtol=1e-12)
+    assert HicksHenne.spaced(19, "cosine").lower_peaks[0] == pytest.approx(0.0061558, abs=1e-7)
     with pytest.raises(ValueError, match="spacing"):
         HicksHenne.spaced(3, "chebyshev")

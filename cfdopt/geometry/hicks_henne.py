@@ -58,23 +58,44 @@ class HicksHenne:
         return len(self.upper_peaks) + len(self.lower_peaks)
 
     @classmethod
-    def spaced(cls, n_per_surface: int, spacing: str = "cosine", width: float = 3.0) -> "HicksHenne":
+    def spaced(cls, n_per_surface: int, spacing: str = "even", width: float = 3.0) -> "HicksHenne":
         """``n_per_surface`` peaks per surface, the same on both, at ``k = 1..n``:
 
+        - ``"even"`` (the default): ``x_k = k / (n + 1)`` up to 19 bumps (SU2's airfoil tutorials: 19 bumps
+          at x = 0.05, 0.10, ..., 0.95); beyond, evenly from 0.05 to 0.95,
+          ``x_k = 0.05 + 0.9 (k - 1) / (n - 1)``, so no peak comes nearer an edge than 5 % of the chord;
         - ``"cosine"``: ``x_k = (1 - cos(pi k / (n + 1))) / 2``, clustered at both edges (19 bumps: first
-          peak at x = 0.0062, where a bump of 0.01 chords folds the leading edge);
-        - ``"even"``: ``x_k = k / (n + 1)`` (SU2's airfoil tutorials: 19 bumps at x = 0.05, 0.10, ..., 0.95).
+          peak at x = 0.0062, where a bump of 0.01 chords folds the leading edge into a cusp).
+
+        Near the leading edge a bump behaves as ``(pi x^e)^t``, ``e = ln 0.5 / ln x_k``: it outgrows the
+        section's ``sqrt(x)`` nose when ``e t < 1/2``, i.e. ``x_k < 0.25^t`` (0.0156 for ``t = 3``), and
+        near the trailing edge it rises over ``1 - x_k`` of chord. Keeping the peaks within [0.05, 0.95]
+        keeps both edges smooth (docs/geometry.md; ``scripts/design_space_corners.py``).
+
+        Raises:
+            ValueError: ``n_per_surface < 1`` or an unknown ``spacing``.
         """
         if n_per_surface < 1:
             raise ValueError(f"n_per_surface={n_per_surface} must be at least 1")
-        ks = range(1, n_per_surface + 1)
+        n = n_per_surface
+        ks = range(1, n + 1)
         if spacing == "cosine":
-            peaks = tuple(0.5 * (1.0 - math.cos(math.pi * k / (n_per_surface + 1))) for k in ks)
+            peaks = tuple(0.5 * (1.0 - math.cos(math.pi * k / (n + 1))) for k in ks)
         elif spacing == "even":
-            peaks = tuple(k / (n_per_surface + 1) for k in ks)
+            if n <= EVEN_MAX_BUMPS:  # k/(n+1) >= 1/20: the placement of SU2's tutorials, bit for bit
+                peaks = tuple(k / (n + 1) for k in ks)
+            else:
+                lo, hi = EVEN_RANGE
+                peaks = tuple(lo + (hi - lo) * (k - 1) / (n - 1) for k in ks)
         else:
-            raise ValueError(f"spacing={spacing!r}; expected 'cosine' or 'even'")
+            raise ValueError(f"spacing={spacing!r}; expected 'even' or 'cosine'")
         return cls(peaks, peaks, width)
+
+
+EVEN_RANGE = (0.05, 0.95)
+"""Where ``spacing = "even"`` puts its first and last peak beyond :data:`EVEN_MAX_BUMPS` bumps (SU2's range)."""
+EVEN_MAX_BUMPS = 19
+"""Up to this many bumps ``"even"`` is ``k / (n + 1)``, whose first peak ``1 / (n + 1)`` is then >= 0.05."""
 
 
 jax.tree_util.register_dataclass(HicksHenne, data_fields=[], meta_fields=["upper_peaks", "lower_peaks", "width"])

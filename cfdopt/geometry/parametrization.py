@@ -15,7 +15,7 @@ PARAMETRIZATIONS = ("hicks-henne", "cst", "none")
 
 def build_shape(
     parametrization: str, baseline, n_bumps: int = 8, bump_width: float = 3.0, cst_order: int = 6,
-    bump_spacing: str = "cosine",
+    bump_spacing: str = "even",
 ) -> tuple[Callable[[jax.Array, jax.Array], jax.Array], HicksHenne | CstParams | None, int]:
     """Shape function, its parameters and the design length for a parametrization name.
 
@@ -25,7 +25,7 @@ def build_shape(
         n_bumps: Hicks-Henne bumps per surface.
         bump_width: Hicks-Henne width exponent.
         cst_order: CST Bernstein order per surface.
-        bump_spacing: Hicks-Henne peak positions, ``"cosine"`` or ``"even"`` (:meth:`HicksHenne.spaced`).
+        bump_spacing: Hicks-Henne peak positions, ``"even"`` or ``"cosine"`` (:meth:`HicksHenne.spaced`).
 
     Returns:
         ``(shape, params, n_design)`` where ``shape(baseline, design) -> (N, 2)``

@@ -14,8 +14,9 @@ keep their shape; the far field (``eta = 1``) and the outflow lines do not
 move at all.
 
 Everything in :func:`deform` is pure JAX (jit, jvp, vjp); the check that
-refuses folded cells is separate (:func:`check_deformation`), NumPy, and
-raises ``MeshError`` before the mesh is used.
+refuses folded cells and singular walls is separate (:func:`check_deformation`,
+:mod:`cfdopt.mesh.wall_check`), NumPy, and raises ``MeshError`` before the
+mesh is used.
 
 References:
     Samareh (2001), Survey of shape parameterization techniques for
@@ -32,6 +33,7 @@ import numpy as np
 from cfdopt.errors import MeshError
 from cfdopt.mesh.quality import check_areas
 from cfdopt.mesh.types import CGrid
+from cfdopt.mesh.wall_check import WALL_LIMITS, WallLimits, wall_violation
 
 __all__ = ["decay", "deform", "check_deformation", "deform_checked", "surface_crossings"]
 
@@ -110,23 +112,35 @@ def surface_crossings(wall: np.ndarray) -> np.ndarray:
     return np.stack([a[keep], b[keep]], axis=-1)
 
 
-def check_deformation(grid: CGrid) -> CGrid:
-    """Refuse a deformed grid with a folded cell, an opened wake cut, or a wall that crosses itself.
+def check_deformation(grid: CGrid, baseline: CGrid | None = None, explain=None,
+                      limits: WallLimits = WALL_LIMITS) -> CGrid:
+    """Refuse a deformed grid with an opened wake cut, a wall that crosses itself, a wall that turns or
+    shears the first cells far beyond the baseline's, or a folded cell.
 
-    The last matters because near the wall the grid lines move rigidly with their wall node: an upper surface
-    pushed through the lower one leaves every cell with a positive area, and only the wall shows it.
+    The wall checks matter because near the wall the grid lines move rigidly with their wall node: an upper
+    surface pushed through the lower one, or a leading edge folded back into a cusp, leaves every cell with a
+    positive area, and only the wall shows it.
 
     Args:
         grid: a grid from :func:`deform` (concrete arrays, not traced).
+        baseline: the grid it was deformed from; when given, the wall's turning angles and the first cells'
+            area and skew are held to ``limits`` against it (:func:`cfdopt.mesh.wall_check.wall_violation`).
+        explain: optional ``explain(wall_nodes, kind) -> str``, called on a refusal with the wall nodes
+            concerned (CGrid wall order) and ``kind`` one of ``"turning"``, ``"slope"``, ``"displacement"``;
+            its text is appended to the message (e.g. the design variables that moved those nodes).
+        limits: the wall limits.
 
     Returns:
         ``grid`` unchanged when it is valid.
 
     Raises:
-        MeshError: naming the worst cell ``(i, j)``, its centre and its
-            (non-positive) area; or the wake-cut node pair that no longer
-            coincides and by how much; or two wall faces that cross.
+        MeshError: naming the wake-cut node pair that no longer coincides and by how much; or two wall
+            faces that cross; or the wall node or face, its turning angle, area ratio or skew and the
+            allowed value; or the worst folded cell ``(i, j)``, its centre and its (non-positive) area.
     """
+    def why(nodes, kind) -> str:
+        return "" if explain is None else f"; {explain(tuple(int(k) for k in nodes), kind)}"
+
     nodes = np.asarray(grid.nodes)
     nw, ni = grid.n_wake, grid.ni
     lower = nodes[: nw + 1, 0]
@@ -147,7 +161,14 @@ def check_deformation(grid: CGrid) -> CGrid:
             f"deformed mesh: the airfoil surface crosses itself ({len(crossings)} pair(s) of wall faces); e.g. "
             f"face {a} at (x={at[0][0]:.4g}, y={at[0][1]:.4g}) and face {b} at (x={at[1][0]:.4g}, y={at[1][1]:.4g}) "
             "(the upper and lower surfaces have passed through each other: a smaller design step or bound)"
+            + why((a, a + 1, b, b + 1), "displacement")
         )
+    if baseline is not None:
+        bad = wall_violation(grid, baseline, limits)
+        if bad is not None:
+            kind = "turning" if bad.quantity == "turning" else "slope"
+            raise MeshError(f"deformed mesh: {bad.message} (a facet or cusp the flow solver cannot resolve: a "
+                            f"smaller design step or bound, or bumps further from the edges){why(bad.nodes, kind)}")
     check_areas(nodes, what="deformed mesh")
     return grid
 
