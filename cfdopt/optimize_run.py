@@ -28,6 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+from cfdopt.problem import OBJECTIVES
+from cfdopt.verify_optimum import verification_line
+
 
 def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=None, exaggerate: float = 1.0,
                   problem=None, backend=None) -> dict:
@@ -106,6 +109,7 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
     summary["warnings"] = []
     if not result.feasible:
         summary["warnings"].append(infeasible_warning(summary))
+    checks = {}
     if cfg.optimize.warm_start:
         checks = {name: free_stream_check(prob, f, b) for name, prob, f, b in parts}
         summary["final_free_stream"] = checks[None] if problem.single else checks
@@ -115,6 +119,10 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
                 e = dict(evaluation=final.index, free_stream=check, **({} if name is None else dict(point=name)))
                 event(e)
                 summary["warnings"].append(format_event(e).strip().removeprefix("warning: "))
+    if cfg.optimize.verify:
+        summary["verification"] = verify(cfg, problem, parts, checks, summary["objective_reduction_percent"])
+        if not summary["verification"]["verified"]:
+            summary["warnings"].append(verification_line(summary["verification"]))
     trimmed = trimmed_baseline(problem, cfg, evs[0].solve.U, final)
     if trimmed is not None:
         summary["baseline_trimmed"] = trimmed
@@ -200,6 +208,26 @@ def trimmed_baseline(problem, cfg, U_start, final) -> dict | None:
     values = dict(alpha=p.alpha, cl=p.cl, cd=p.cd, cm=p.cm) if p is not None else {}
     return dict(**values, converged=r.converged, solves=len(r.points), newton=sum(q.iterations for q in r.points),
                 time_s=time.perf_counter() - t0)
+
+
+def verify(cfg, problem, parts, free_stream: dict, reduction: float | None) -> dict:
+    """The verification of the final design (:mod:`cfdopt.verify_optimum`): ``verified``, ``reason``, the
+    objective reduction on the case's mesh, from the free stream and on the finer mesh (``finer``), ``margin``."""
+    from cfdopt.verify_optimum import finer_mesh_check, judge
+
+    finer = finer_mesh_check(cfg, problem.points, [b.design for _, _, _, b in parts],
+                             [f.design for _, _, f, _ in parts], cfg.optimize.objective)
+    verified, reason = judge(reduction, free_stream, finer, cfg.optimize.verify_margin)
+    fs_reduction = None
+    if free_stream and all(c.get("converged") for c in free_stream.values()):
+        weights = [p.weight for p in problem.points]
+        fs_objective = sum(w * float(OBJECTIVES[cfg.optimize.objective](free_stream[name]))
+                           for w, (name, _, _, _) in zip(weights, parts))
+        base_objective = sum(w * float(OBJECTIVES[cfg.optimize.objective](b.coefficients))
+                             for w, (_, _, _, b) in zip(weights, parts))
+        fs_reduction = 100.0 * (1.0 - fs_objective / base_objective) if base_objective else None
+    return dict(verified=verified, reason=reason, reduction_percent=reduction,
+                free_stream_reduction_percent=fs_reduction, finer=finer, margin=cfg.optimize.verify_margin)
 
 
 def free_stream_check(problem, final, base, rtol: float = 1e-4) -> dict:
@@ -297,6 +325,14 @@ def summary_table(s: dict, wall_s: float, peak_mb: float) -> str:
     for where, c in checks.items():  # one check, or one per flight point
         cd_fs = f"{c['cd']:.6f} ({c['cd_reduction_percent']:.1f}%)" if c["converged"] else "not converged"
         rows.append((f"same design, free-stream CD{where}", cd_fs + ("" if c["same_solution"] else "  <- another flow")))
+    v = s.get("verification")
+    if v is not None:
+        fine = v["finer"]
+        cells = f"{fine['mesh'][0]} x {fine['mesh'][1]}"
+        rows.append((f"finer mesh {cells}: CD", f"{fine['baseline']['cd']:.6f} -> {fine['final']['cd']:.6f} "
+                     f"({fine['objective_reduction_percent']:.1f}% objective reduction)" if fine["converged"]
+                     else fine["message"]))
+        rows.append(("verified", "yes" if v["verified"] else f"NO: {v['reason']}"))
     rows += [("baseline / final CL", f"{b['cl']:+.4f} / {f['cl']:+.4f}"),
              ("baseline / final CM", f"{b['cm']:+.4f} / {f['cm']:+.4f}"),
              ("feasible / max violation", f"{'yes' if s['feasible'] else 'NO'} / {f['violation']:.2e}"),

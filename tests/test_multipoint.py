@@ -21,7 +21,7 @@ from xla_cache import compile_cache  # noqa: F401  (fixture)
 CASE = Path(__file__).resolve().parents[1] / "cases" / "multipoint-quick"
 TINY = ["mesh.n_airfoil=32", "mesh.n_wake=8", "mesh.n_normal=8", "mesh.farfield=20", "numerics.tolerance=1e-12",
         "numerics.max_iterations=60", "design.n_bumps=4", "optimize.max_iterations=2",
-        'optimize.constraint=[{quantity="cl", point="cruise", lower=0.19}]']
+        'optimize.constraint=[{quantity="cl", point="cruise", lower=0.19}]', "optimize.verify=false"]
 TIMES = ("flow_s", "adjoint_s", "failed_s", "elapsed_s")
 
 
@@ -31,7 +31,7 @@ def tiny(*extra):
 
 @pytest.fixture(scope="module")
 def serial_run(compile_cache, tmp_path_factory):
-    cfg = tiny()
+    cfg = tiny("optimize.verify=true")
     out = tmp_path_factory.mktemp("serial")
     return cfg, out, optimize_case(cfg, out)
 
@@ -67,10 +67,22 @@ def test_two_points_optimize_with_per_point_outputs(serial_run):
     for name in ("cruise", "dash"):
         assert (out / "designs" / "final" / name / "solution.vtu").is_file()
     assert (out / "cp.png").stat().st_size > 1000
+    # the verification solves both points on the finer mesh; its objective is their weighted sum again
+    finer = saved["verification"]["finer"]
+    assert finer["converged"] and finer["mesh"] == [96, 16]
+    for which in ("baseline", "final"):
+        pts = finer[which]["points"]
+        assert finer[which]["objective"] == pytest.approx(0.5 * pts["cruise"]["cd"] + 0.5 * pts["dash"]["cd"],
+                                                          rel=1e-12)
+
+
+def without_verification(cfg):
+    return dataclasses.replace(cfg, optimize=dataclasses.replace(cfg.optimize, verify=False))
 
 
 def test_local_cluster_gives_the_serial_history_bit_for_bit(serial_run, tmp_path):
     cfg, out, summary = serial_run
+    cfg = without_verification(cfg)
     with DaskBackend(workers=2) as backend:
         parallel = optimize_case(cfg, tmp_path, backend=backend)
     same_rows(read_history(tmp_path / "history.csv"), read_history(out / "history.csv"))
@@ -79,6 +91,7 @@ def test_local_cluster_gives_the_serial_history_bit_for_bit(serial_run, tmp_path
 
 def test_resume_replays_a_multipoint_run(serial_run, tmp_path):
     cfg, out, summary = serial_run
+    cfg = without_verification(cfg)
 
     def interrupt(row):
         if row["iteration"] == 1:

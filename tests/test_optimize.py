@@ -24,13 +24,15 @@ from cfdopt.problem import AeroProblem
 CASE = Path(__file__).resolve().parents[1] / "cases" / "quickstart"
 TINY = ["mesh.n_airfoil=32", "mesh.n_wake=8", "mesh.n_normal=8", "mesh.farfield=20",
         "flow.mach=0.8", "flow.alpha=1.25", "numerics.tolerance=1e-12", "numerics.max_iterations=60",
-        "design.n_bumps=4", "design.bound=0.005", "design.alpha=false"]
+        "design.n_bumps=4", "design.bound=0.005", "design.alpha=false", "optimize.verify=false"]
+"""The tiny case; its runs skip the finer-mesh verification (tests/test_verify_optimum.py tests it)."""
 
 
 def tiny_case(*extra, **optimize):
-    """The quickstart case on the tiny mesh, its [optimize] section replaced (defaults: no constraints)."""
+    """The quickstart case on the tiny mesh, its [optimize] section replaced (defaults: no constraints, no
+    finer-mesh verification)."""
     cfg = load_case(CASE, TINY + list(extra))
-    return dataclasses.replace(cfg, optimize=OptimizeConfig(**optimize))
+    return dataclasses.replace(cfg, optimize=OptimizeConfig(**{"verify": False, **optimize}))
 
 
 @pytest.fixture(scope="module")
@@ -398,7 +400,8 @@ def test_initial_design_continues_a_previous_run(lbfgs_run, problem, tmp_path):
     start = problem.space.read(final_file)
     np.testing.assert_array_equal(start, list(first["final"]["design"].values()))
     cfg = dataclasses.replace(tiny_case(max_iterations=2),
-                              optimize=OptimizeConfig(max_iterations=2, initial_design=str(final_file)))
+                              optimize=OptimizeConfig(max_iterations=2, initial_design=str(final_file),
+                                                                verify=False))
     rows = []
     summary = optimize_case(cfg, tmp_path, progress=rows.append, problem=problem)
     assert summary["baseline"]["cd"] == pytest.approx(first["baseline"]["cd"], rel=1e-12)
@@ -472,7 +475,8 @@ def test_optimize_command_runs_the_rans_model(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CFDOPT_CACHE_DIR", "")
     out = tmp_path / "rans"
     case = CASE.parent / "sa-clip-study"
-    assert main(["optimize", str(case), "--out", str(out), "--set", "optimize.max_iterations=1"]) == 0
+    assert main(["optimize", str(case), "--out", str(out), "--set", "optimize.max_iterations=1",
+                 "--set", "optimize.verify=false"]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["model"] == "rans-sa, Re 1e+05, SA (softplus)"
     assert "(rans-sa, Re 1e+05, SA (softplus))" in capsys.readouterr().out

@@ -32,6 +32,7 @@ def run(args, cfg) -> int:
     from cfdopt.optimize_run import format_event, format_row, optimize_case
     from cfdopt.parallel import make_backend
     from cfdopt.setup import flow_model
+    from cfdopt.verify_optimum import verification_line
 
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     points = case_points(cfg)
@@ -61,4 +62,6 @@ def run(args, cfg) -> int:
             f"{summary['cd_reduction_trimmed_percent']:+.1f}% reduction at equal lift")
     for warning in summary["warnings"]:
         print(f"cfdopt optimize: warning: {warning}", file=sys.stderr)
+    if "verification" in summary:
+        say(verification_line(summary["verification"]))
     return 0 if summary["feasible"] else INFEASIBLE_EXIT
