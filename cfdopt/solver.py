@@ -85,7 +85,7 @@ from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.jacobian import Factorization, SparseJacobian, jacobian_assembler
 from cfdopt.flow.linsolve import NewtonLinearSolver, nested_dissection
 from cfdopt.flow.model import FlowModel
-from cfdopt.flow.physical import PhysicalCheck, check_physical
+from cfdopt.flow.physical import PhysicalCheck, _physical_fields, check_physical
 from cfdopt.flow.residual import Numerics, make_residual, spectral_radius
 from cfdopt.flow.stencil import convective_stencil
 from cfdopt.flow.symmetry import asymmetry, mirror_state
@@ -241,6 +241,7 @@ def _prepare_level(grid: CGrid, flow: FlowConditions, numerics: Numerics, settin
     cell order) without solving, in the reverse of the order the solve first needs them: run in a
     thread (:func:`_prepare_in_background`), it overlaps the loading with a solve."""
     U = uniform_state(flow, grid.ni, grid.nj, numerics.model)
+    _physical_fields(numerics.model).warm(U, grid, flow)  # the physical check of the converged flow, last needed
     jacobian_assembler(grid.ni, grid.nj, grid.n_cut, numerics).warm(U, grid, flow)
     _residual_jvp(numerics).warm(U, U, grid, flow)
     _cell_order(grid, settings, numerics)
