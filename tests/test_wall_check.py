@@ -18,7 +18,7 @@ import pytest
 from cfdopt.config import OptimizeConfig, load_case
 from cfdopt.errors import MeshError
 from cfdopt.geometry.hicks_henne import HicksHenne
-from cfdopt.mesh import check_deformation, deform
+from cfdopt.mesh import check_deformation, deform, deform_checked
 from cfdopt.mesh.wall_check import WallLimits, turning_allowed, turning_angles, wall_measures, wall_violation
 from cfdopt.problem import AeroProblem
 
@@ -102,6 +102,8 @@ def test_trailing_edge_facet_is_refused_by_its_turning_angle(su2_cosine):
         check_deformation(grid, baseline=su2_cosine.grid0, explain=space.explain_wall(d))
     assert "allowed 42.4 deg" in str(err.value) and "hh_upper_18 (x=0.994) = +0.01 (100%)" in str(err.value)
     check_deformation(grid)  # what the fold check alone said: nothing
+    with pytest.raises(MeshError, match=r"wall turns by 9\d\.\d deg"):  # the library's one-call path checks the wall too
+        deform_checked(su2_cosine.grid0, grid.surface)
 
 
 def test_baseline_and_a_mild_design_pass(su2_cosine):

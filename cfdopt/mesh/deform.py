@@ -173,6 +173,7 @@ def check_deformation(grid: CGrid, baseline: CGrid | None = None, explain=None,
     return grid
 
 
-def deform_checked(grid: CGrid, new_surface) -> CGrid:
-    """:func:`deform` followed by :func:`check_deformation` (not for use under ``jit``)."""
-    return check_deformation(deform(grid, new_surface))
+def deform_checked(grid: CGrid, new_surface, explain=None) -> CGrid:
+    """:func:`deform` followed by :func:`check_deformation` with ``grid`` as the baseline, so the wall limits
+    apply as well as the fold check (not for use under ``jit``)."""
+    return check_deformation(deform(grid, new_surface), baseline=grid, explain=explain)
