@@ -102,7 +102,8 @@ def test_trailing_edge_facet_is_refused_by_its_turning_angle(su2_cosine):
         check_deformation(grid, baseline=su2_cosine.grid0, explain=space.explain_wall(d))
     assert "allowed 42.4 deg" in str(err.value) and "hh_upper_18 (x=0.994) = +0.01 (100%)" in str(err.value)
     check_deformation(grid)  # what the fold check alone said: nothing
-    with pytest.raises(MeshError, match=r"wall turns by 9\d\.\d deg"):  # the library's one-call path checks the wall too
+    # the library's one-call path checks the wall too
+    with pytest.raises(MeshError, match=r"wall turns by 9\d\.\d deg"):
         deform_checked(su2_cosine.grid0, grid.surface)
 
 
