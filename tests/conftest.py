@@ -2,10 +2,14 @@
 
 import gc
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import jax
 import pytest
+
+import cfdopt  # noqa: F401  (its XLA flags, before anything here starts the backend)
 
 # cli.main switches on the persistent caches (cfdopt.cli.enable_compilation_cache); in the middle of a
 # test session that would make cfdopt.jitcache trace and compile a second program for functions already
@@ -16,6 +20,60 @@ jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_numpy_rank_promotion", "raise")
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+XLA_CACHE_ENV = "CFDOPT_TEST_XLA_CACHE"
+"""One folder of compiled XLA programs for the whole test session, shared by the pytest-xdist workers. Many
+test files compile the same programs (the small grids and numerics of tests/flow_testgrids.py); without it
+each worker compiles them again, and so does a worker after :func:`_release_compiled_programs` dropped them.
+Only the XLA cache is on: ``jax_compilation_cache_dir`` is set back to ``None`` once the cache has taken the
+folder, so :mod:`cfdopt.jitcache` stays off (plain ``jax.jit``) except where a test turns it on."""
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput") and XLA_CACHE_ENV not in os.environ:  # the controller, once
+        os.environ[XLA_CACHE_ENV] = config._cfdopt_xla_cache = tempfile.mkdtemp(prefix="cfdopt-test-xla-")
+
+
+SLOW_FILES_FIRST = ("test_smoothing_regression.py", "test_rans.py", "test_optimize.py", "test_solver_naca0012.py",
+                    "test_flow_jacobian.py", "test_jitcache.py", "test_multipoint.py", "test_constraints.py",
+                    "test_solver.py", "test_verify_optimum.py", "test_parallel.py")
+"""The files that take longest (about 100-1000 s each), longest first: pytest-xdist (``--dist loadfile
+--no-loadscope-reorder``) hands files to its two workers in collection order, so the longest starts at once
+instead of last, and tests/test_rans.py compiles the programs that the smoothing regression's softplus solve and
+tests/test_optimize.py's RANS run then read from the session's XLA cache."""
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: k for k, name in enumerate(SLOW_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "_cfdopt_xla_cache", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def use_session_xla_cache() -> None:
+    """Point JAX's persistent XLA cache at the session's folder, and leave ``jax_compilation_cache_dir``
+    unset. JAX opens its cache once, on the first compile after a reset, from that setting; it keeps the
+    folder when the setting changes later (jax._src.compilation_cache)."""
+    from jax._src import compilation_cache
+
+    folder = os.environ.get(XLA_CACHE_ENV)
+    if not folder:
+        return
+    old = jax.config.jax_compilation_cache_dir
+    compilation_cache.reset_cache()
+    jax.config.update("jax_compilation_cache_dir", folder)
+    jax.jit(lambda x: x + 1.0).lower(1.0).compile()  # opens the cache on the folder
+    jax.config.update("jax_compilation_cache_dir", old)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_xla_cache():
+    use_session_xla_cache()
+    yield
 
 MAP_BUDGET = 40_000
 """Memory maps a test process may hold before compiled programs are dropped. Every compiled program set of

@@ -10,10 +10,12 @@ import pytest
 @pytest.fixture(scope="module")
 def compile_cache(tmp_path_factory):
     """The persistent compilation cache on, here and (through ``CFDOPT_CACHE_DIR``) in worker processes: the
-    test's serial run fills it and the workers load from it. ``CFDOPT_CACHE_DIR`` when set, else a folder of the test session."""
+    test's serial run fills it and the workers load from it. ``CFDOPT_CACHE_DIR`` when set, else the test
+    session's XLA folder (tests/conftest.py), else a folder of the test session."""
     from jax._src import compilation_cache  # the XLA cache keeps its first folder until reset
+    from conftest import XLA_CACHE_ENV, use_session_xla_cache
 
-    folder = os.environ.get("CFDOPT_CACHE_DIR")
+    folder = os.environ.get("CFDOPT_CACHE_DIR") or os.environ.get(XLA_CACHE_ENV)
     if not folder:  # one folder for the session: the second module loads what the first compiled
         folder = str(tmp_path_factory.getbasetemp() / "xla-cache")
         os.makedirs(folder, exist_ok=True)
@@ -26,4 +28,4 @@ def compile_cache(tmp_path_factory):
         yield folder
         jax.config.update("jax_compilation_cache_dir", old[0])
         jax.config.update("jax_persistent_cache_min_compile_time_secs", old[1])
-        compilation_cache.reset_cache()
+        use_session_xla_cache()
