@@ -26,7 +26,8 @@ XLA_CACHE_ENV = "CFDOPT_TEST_XLA_CACHE"
 test files compile the same programs (the small grids and numerics of tests/flow_testgrids.py); without it
 each worker compiles them again, and so does a worker after :func:`_release_compiled_programs` dropped them.
 Only the XLA cache is on: ``jax_compilation_cache_dir`` is set back to ``None`` once the cache has taken the
-folder, so :mod:`cfdopt.jitcache` stays off (plain ``jax.jit``) except where a test turns it on."""
+folder, so :mod:`cfdopt.jitcache` stays off (plain ``jax.jit``) except where a test turns it on. Set it to an
+empty value to run without it."""
 
 
 def pytest_configure(config):
@@ -34,24 +35,24 @@ def pytest_configure(config):
         os.environ[XLA_CACHE_ENV] = config._cfdopt_xla_cache = tempfile.mkdtemp(prefix="cfdopt-test-xla-")
 
 
+def pytest_unconfigure(config):
+    folder = getattr(config, "_cfdopt_xla_cache", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 SLOW_FILES_FIRST = ("test_smoothing_regression.py", "test_rans.py", "test_optimize.py", "test_solver_naca0012.py",
                     "test_flow_jacobian.py", "test_jitcache.py", "test_multipoint.py", "test_constraints.py",
                     "test_solver.py", "test_verify_optimum.py", "test_parallel.py")
-"""The files that take longest (about 100-1000 s each), longest first: pytest-xdist (``--dist loadfile
---no-loadscope-reorder``) hands files to its two workers in collection order, so the longest starts at once
-instead of last, and tests/test_rans.py compiles the programs that the smoothing regression's softplus solve and
-tests/test_optimize.py's RANS run then read from the session's XLA cache."""
+"""The files with the longest ``--durations`` (2026-12-07), longest first: pytest-xdist (``--dist loadfile
+--no-loadscope-reorder``) hands files to its two workers in collection order, so the longest one starts at once
+and cannot be the last to start (by default xdist orders files by their number of tests, which put it near the
+end)."""
 
 
 def pytest_collection_modifyitems(config, items):
     rank = {name: k for k, name in enumerate(SLOW_FILES_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
-
-
-def pytest_unconfigure(config):
-    folder = getattr(config, "_cfdopt_xla_cache", None)
-    if folder:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def use_session_xla_cache() -> None:

@@ -76,8 +76,8 @@ def grid():
 @pytest.fixture(scope="module")
 def solutions(grid):
     out = {}
-    # softplus last: by then tests/test_rans.py (the same numerics, the first file of the session) has put
-    # its compiled programs in the session's XLA cache (tests/conftest.py)
+    # softplus last, so that it can read the programs of tests/test_rans.py (the same numerics, started beside
+    # this file) from the session's XLA cache (tests/conftest.py)
     for name in sorted(CHOICES, key=lambda n: n == "softplus"):
         num = numerics(name)
         res = solve_flow(grid, FLOW, num, SETTINGS)
