@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from cfdopt.errors import SolveError
+from cfdopt.util.errors import SolveError
 
 
 @dataclass(frozen=True)

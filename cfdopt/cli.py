@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from cfdopt import __version__
-from cfdopt.errors import CfdoptError
+from cfdopt.util.errors import CfdoptError
 
 COMMANDS = ("check", "mesh", "solve", "polar", "gradient", "optimize", "plot", "snn")
 
@@ -98,7 +98,7 @@ def keep_freed_memory() -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from cfdopt.config import load_case
+    from cfdopt.case.schema import load_case
 
     args = build_parser().parse_args(argv)
     enable_compilation_cache()
@@ -107,11 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = load_case(args.case, args.overrides)
         if getattr(args.module, "ONE_FLIGHT_POINT", False):
-            from cfdopt.flowpoint import single_point
+            from cfdopt.case.flight import single_point
 
             cfg = single_point(cfg, args.point)
         if args.command != "snn":
-            from cfdopt.setup import unused_keys
+            from cfdopt.case.build import unused_keys
 
             for line in unused_keys(cfg):
                 print(f"cfdopt {args.command}: note: {line}", file=sys.stderr)

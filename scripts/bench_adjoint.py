@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cfdopt.config import load_case
-from cfdopt.problem import AeroProblem
+from cfdopt.case.schema import load_case
+from cfdopt.optimize.problem import AeroProblem
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from cfdopt.cli import enable_compilation_cache
-from cfdopt.config import load_case
-from cfdopt.multipoint import MultiPointProblem
-from cfdopt.optimize import run_optimization
-from cfdopt.parallel import DaskBackend, SerialBackend
+from cfdopt.case.schema import load_case
+from cfdopt.optimize.multipoint import MultiPointProblem
+from cfdopt.optimize.driver import run_optimization
+from cfdopt.optimize.backends import DaskBackend, SerialBackend
 
 ROOT = Path(__file__).resolve().parents[1]
 POINTS = ('flow.point=[{name="m76", mach=0.76, alpha=1.5, weight=0.25}, {name="m78", mach=0.78, alpha=1.25, '

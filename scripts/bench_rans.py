@@ -20,10 +20,10 @@ import argparse  # noqa: E402
 import resource  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import cfdopt.solver as solver_module  # noqa: E402
+import cfdopt.solve.newton as solver_module  # noqa: E402
 from cfdopt.cli import enable_compilation_cache  # noqa: E402
-from cfdopt.config import load_case  # noqa: E402
-from cfdopt.problem import AeroProblem  # noqa: E402
+from cfdopt.case.schema import load_case  # noqa: E402
+from cfdopt.optimize.problem import AeroProblem  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

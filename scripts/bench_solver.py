@@ -19,14 +19,14 @@ import time
 import numpy as np
 
 import cfdopt  # noqa: F401  (float64)
-import cfdopt.solver as solver_module
+import cfdopt.solve.newton as solver_module
 from cfdopt.cli import enable_compilation_cache
-from cfdopt.config import MeshConfig
+from cfdopt.case.schema import MeshConfig
 from cfdopt.flow.residual import Numerics
 from cfdopt.flow.state import FlowConditions
 from cfdopt.geometry import close_trailing_edge, load_airfoil
 from cfdopt.mesh import cgrid_from_config
-from cfdopt.solver import SolverSettings, solve_flow
+from cfdopt.solve.newton import SolverSettings, solve_flow
 
 
 def main() -> None:

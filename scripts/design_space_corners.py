@@ -36,13 +36,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from cfdopt.config import load_case
-from cfdopt.errors import MeshError
+from cfdopt.case.schema import load_case
+from cfdopt.util.errors import MeshError
 from cfdopt.geometry.hicks_henne import HicksHenne, hicks_henne
 from cfdopt.mesh import check_deformation, deform
 from cfdopt.mesh.deform import surface_crossings
 from cfdopt.mesh.wall_check import WALL_LIMITS, turning_allowed, wall_measures, wall_violation
-from cfdopt.problem import baseline_grid, baseline_surface
+from cfdopt.optimize.problem import baseline_grid, baseline_surface
 
 ROOT = Path(__file__).resolve().parents[1]
 SU2 = ROOT / "cases" / "naca0012-su2-inviscid"
@@ -168,7 +168,7 @@ def table_spacings(grid0, surface, counts, n_random: int, with_old: bool) -> Non
 
 
 def table_bundled(n_random: int) -> None:
-    from cfdopt.problem import AeroProblem
+    from cfdopt.optimize.problem import AeroProblem
 
     print("| case | design | wall cells | baseline largest turning, deg | allowed | worst corner turning, deg "
           "| where | min area ratio | max skew rise | refused: wall check / surfaces crossed / check_deformation |\n"
@@ -196,7 +196,7 @@ def table_bundled(n_random: int) -> None:
 
 
 def table_issue_designs() -> None:
-    from cfdopt.problem import AeroProblem
+    from cfdopt.optimize.problem import AeroProblem
 
     cfg = load_case(SU2, ["design.bump_spacing=cosine"])
     problem = AeroProblem(cfg)

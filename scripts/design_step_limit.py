@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from cfdopt.config import load_case
-from cfdopt.errors import MeshError
+from cfdopt.case.schema import load_case
+from cfdopt.util.errors import MeshError
 from cfdopt.mesh import check_deformation
-from cfdopt.problem import AeroProblem
+from cfdopt.optimize.problem import AeroProblem
 
 
 def corner_sines(nodes: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from cfdopt.cli import enable_compilation_cache
-from cfdopt.config import load_case
+from cfdopt.case.schema import load_case
 from cfdopt.flow.layout import MEAN_FLOW, NUHAT, RHO
 from cfdopt.flow.residual import make_residual
 from cfdopt.flow.state import uniform_state
@@ -45,10 +45,10 @@ from cfdopt.mesh.quality import quality_report
 from cfdopt.mesh.su2 import read_su2_cgrid
 from cfdopt.mesh.types import metrics
 from cfdopt.mesh.wall_distance import wall_distance
-from cfdopt.problem import baseline_surface, viscous_mesh_options
-from cfdopt.setup import flow_setup
-from cfdopt.solution import case_grid
-from cfdopt.solver import solve_flow
+from cfdopt.optimize.problem import baseline_surface, viscous_mesh_options
+from cfdopt.case.build import flow_setup
+from cfdopt.analysis.outputs import case_grid
+from cfdopt.solve.newton import solve_flow
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Worked example of ``cfdopt.smooth.soft_capacity_penalty``: a toy allocation solved by gradient descent with
+"""Worked example of ``cfdopt.util.smooth.soft_capacity_penalty``: a toy allocation solved by gradient descent with
 a hard and a soft capacity penalty (docs/smoothing.md, section 5).
 
     python scripts/example_capacity.py [--figures DIR]
@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import cfdopt  # noqa: E402,F401  (float64)
-from cfdopt.smooth import soft_capacity_penalty  # noqa: E402
+from cfdopt.util.smooth import soft_capacity_penalty  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 F, CAP, COST, W = 10.0, jnp.array([4.0, 4.0, 6.0]), jnp.array([1.0, 1.1, 1.6]), 5.0

@@ -23,9 +23,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from cfdopt.cli import enable_compilation_cache
-from cfdopt.config import load_case
-from cfdopt.optimize_run import free_stream_check
-from cfdopt.problem import AeroProblem
+from cfdopt.case.schema import load_case
+from cfdopt.optimize.run import free_stream_check
+from cfdopt.optimize.problem import AeroProblem
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from cfdopt.config_doc import case_format_markdown
+from cfdopt.case.docs import case_format_markdown
 
 if __name__ == "__main__":
     path = Path(__file__).resolve().parents[1] / "docs" / "case-format.md"

@@ -25,14 +25,15 @@ import numpy as np
 
 import cfdopt  # noqa: F401  (float64)
 from cfdopt.cli import enable_compilation_cache
-from cfdopt.config import RANS_ENTROPY_FIX_LINEAR, load_case
+from cfdopt.case.schema import load_case
+from cfdopt.flow.model import RANS_ENTROPY_FIX_LINEAR
 from cfdopt.flow.model import FlowModel
 from cfdopt.flow.physical import check_physical, total_pressure
 from cfdopt.flow.residual import Numerics
 from cfdopt.flow.state import FlowConditions, primitive, uniform_state
-from cfdopt.setup import flow_setup
-from cfdopt.solution import case_grid
-from cfdopt.solver import SolverSettings, solve_flow
+from cfdopt.case.build import flow_setup
+from cfdopt.analysis.outputs import case_grid
+from cfdopt.solve.newton import SolverSettings, solve_flow
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "cases"

@@ -30,13 +30,13 @@ from pathlib import Path
 import numpy as np
 
 from cfdopt.cli import enable_compilation_cache
-from cfdopt.config import load_case
+from cfdopt.case.schema import load_case
 from cfdopt.mesh import quality_report
 from cfdopt.mesh.cgrid import wall_spacing_for_yplus
 from cfdopt.mesh.envelope import envelope_warnings
-from cfdopt.problem import baseline_grid
-from cfdopt.setup import flow_setup
-from cfdopt.solver import solve_flow
+from cfdopt.optimize.problem import baseline_grid
+from cfdopt.case.build import flow_setup
+from cfdopt.solve.newton import solve_flow
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))

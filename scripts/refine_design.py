@@ -29,11 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from cfdopt.cli import enable_compilation_cache
-from cfdopt.config import load_case
+from cfdopt.case.schema import load_case
 from cfdopt.mesh.transfer import transfer_cells
-from cfdopt.setup import flow_setup
-from cfdopt.solution import case_grid
-from cfdopt.solver import solve_flow
+from cfdopt.case.build import flow_setup
+from cfdopt.analysis.outputs import case_grid
+from cfdopt.solve.newton import solve_flow
 
 DEFAULT_MESHES = ["160,40,56", "192,48,64", "256,64,96"]
 

@@ -9,7 +9,7 @@ table, a mesh study and the figures of ``docs/adodg2.md``.
    continues a stopped one.
 2. Trim. The optimizer's baseline is the RAE 2822 at the case's alpha (2.8 deg, CL 0.78), where its flow converges
    from the free stream; the benchmark compares drag at CL 0.824. So the baseline is trimmed to that CL by
-   continuation in alpha (:func:`cfdopt.trim.trim`), and the optimized design is trimmed to the same tolerance
+   continuation in alpha (:func:`cfdopt.analysis.trim.trim`), and the optimized design is trimmed to the same tolerance
    from the optimizer's own flow.
 3. The table: CDs and reductions (against the baseline at the case's alpha and trimmed), iterations and
    evaluations, wall time split into flow solves, adjoints and the rest, peak memory, and the time of one adjoint
@@ -37,14 +37,14 @@ from pathlib import Path
 
 import numpy as np
 
-from cfdopt.checkpoint import read_history
+from cfdopt.optimize.checkpoint import read_history
 from cfdopt.cli import enable_compilation_cache
-from cfdopt.config import load_case
+from cfdopt.case.schema import load_case
 from cfdopt.mesh.transfer import transfer_cells
-from cfdopt.optimize_run import cl_target
-from cfdopt.setup import flow_setup
-from cfdopt.solution import case_grid
-from cfdopt.trim import trim
+from cfdopt.optimize.run import cl_target
+from cfdopt.case.build import flow_setup
+from cfdopt.analysis.outputs import case_grid
+from cfdopt.analysis.trim import trim
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "adodg2-rae2822"
 DEFAULT_MESHES = ("192,48,96", "256,64,128")
@@ -179,7 +179,7 @@ def save_flows(folder: Path, pair: dict) -> None:
 def figures(cfg, out: Path, fig_dir: Path, target: float) -> list[Path]:
     """The four figures from the saved trimmed flows (``OUT/adodg2_study``) and the run's history."""
     from cfdopt.flow.forces import surface_cp
-    from cfdopt.flow.rans import skin_friction
+    from cfdopt.flow.rans.terms import skin_friction
     from cfdopt.plots.optimize import plot_constraint_history, plot_shapes, plot_surface_comparison
 
     setup = flow_setup(cfg)

@@ -3,7 +3,7 @@
 The table: baseline and optimized CD, reduction, the final design solved again from the free stream,
 CL and CM, feasibility and the largest violation, iterations and evaluations, failed evaluations and the
 flow time they cost, Newton iterations, wall time split into flow solves and adjoints, peak memory
-(:func:`cfdopt.optimize_run.summary_table`).
+(:func:`cfdopt.optimize.run.summary_table`).
 
     python scripts/run_optimization.py CASE [--out DIR] [--resume] [--set section.key=value ...]
 """
@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from cfdopt.cli import enable_compilation_cache
-from cfdopt.config import load_case
-from cfdopt.optimize_run import format_event, format_row, optimize_case, summary_table
+from cfdopt.case.schema import load_case
+from cfdopt.optimize.run import format_event, format_row, optimize_case, summary_table
 
 
 def run(case: Path, argv=None) -> dict:

@@ -5,7 +5,7 @@
 Regenerates every number and figure of ``docs/smoothing.md`` sections 1-5:
 
 - ``where``: where the clip acts at convergence (min chi, share of cells with chi <= 0 and in the softplus
-  transition, :func:`cfdopt.flow.sa.clip_activity`) on the bundled cases and variants of them, for the
+  transition, :func:`cfdopt.flow.rans.sa.clip_activity`) on the bundled cases and variants of them, for the
   softplus default and the hard clip; ``smoothing-clipmap-<case>.png`` for the two study cases.
 - ``choices``: on ``cases/sa-clip-study`` (clip inactive) and ``cases/sa-clip-active`` (clip active), for
   ``softplus`` at sharpness 10, 50 (the default) and 200, ``hard`` and ``neg``: the flow from the free stream
@@ -35,13 +35,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from cfdopt.cli import enable_compilation_cache  # noqa: E402
-from cfdopt.config import load_case  # noqa: E402
-from cfdopt.errors import CfdoptError  # noqa: E402
-from cfdopt.flow.sa import clip_activity, transition_width  # noqa: E402
-from cfdopt.optimize import run_optimization  # noqa: E402
+from cfdopt.case.schema import load_case  # noqa: E402
+from cfdopt.util.errors import CfdoptError  # noqa: E402
+from cfdopt.flow.rans.sa import clip_activity, transition_width  # noqa: E402
+from cfdopt.optimize.driver import run_optimization  # noqa: E402
 from cfdopt.plots.flow import plot_clip_map  # noqa: E402
-from cfdopt.problem import AeroProblem  # noqa: E402
-from cfdopt.solution import chi_field  # noqa: E402
+from cfdopt.optimize.problem import AeroProblem  # noqa: E402
+from cfdopt.analysis.outputs import chi_field  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ("sa-clip-study", "sa-clip-active")

@@ -26,14 +26,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from cfdopt.cli import enable_compilation_cache
-from cfdopt.config import load_case
+from cfdopt.case.schema import load_case
 from cfdopt.flow.forces import surface_cp
-from cfdopt.flow.rans import skin_friction
+from cfdopt.flow.rans.terms import skin_friction
 from cfdopt.mesh.coarsen import coarsen
 from cfdopt.mesh.su2 import read_su2_cgrid
-from cfdopt.problem import baseline_grid
-from cfdopt.setup import flow_setup
-from cfdopt.solver import solve_flow
+from cfdopt.optimize.problem import baseline_grid
+from cfdopt.case.build import flow_setup
+from cfdopt.solve.newton import solve_flow
 
 ROOT = Path(__file__).resolve().parents[1]
 X_CF = 0.970084

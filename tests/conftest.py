@@ -12,7 +12,7 @@ import pytest
 import cfdopt  # noqa: F401  (its XLA flags, before anything here starts the backend)
 
 # cli.main switches on the persistent caches (cfdopt.cli.enable_compilation_cache); in the middle of a
-# test session that would make cfdopt.jitcache trace and compile a second program for functions already
+# test session that would make cfdopt.util.jitcache trace and compile a second program for functions already
 # compiled through plain jit. tests/test_jitcache.py turns the caches on where it tests them.
 os.environ.setdefault("CFDOPT_CACHE_DIR", "")
 

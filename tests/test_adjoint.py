@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from cfdopt.adjoint import linearized_residual, make_tangent
-from cfdopt.config import load_case
+from cfdopt.case.schema import load_case
 from cfdopt.flow.forces import force_coefficients
-from cfdopt.problem import AeroProblem
-from cfdopt.solver import final_jacobian
+from cfdopt.optimize.problem import AeroProblem
+from cfdopt.solve.newton import final_jacobian
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "quickstart"
 TINY = ["mesh.n_airfoil=32", "mesh.n_wake=8", "mesh.n_normal=8", "mesh.farfield=20",

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from cfdopt import cli
-from cfdopt.config import SECTIONS, Config, load_case, parse_override
-from cfdopt.config_doc import case_format_markdown
-from cfdopt.errors import ConfigError
+from cfdopt.case.schema import SECTIONS, Config, load_case, parse_override
+from cfdopt.case.docs import case_format_markdown
+from cfdopt.util.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cfdopt.config import ConstraintConfig, OptimizeConfig, format_config, load_case
-from cfdopt.design import design_space
-from cfdopt.errors import ConfigError
-from cfdopt.constraints import build_constraints
-from cfdopt.optimize import Evaluator, choose_method, run_optimization, violation
-from cfdopt.problem import AeroProblem, baseline_surface
+from cfdopt.case.schema import ConstraintConfig, OptimizeConfig, format_config, load_case
+from cfdopt.geometry.design import design_space
+from cfdopt.util.errors import ConfigError
+from cfdopt.optimize.constraints import build_constraints
+from cfdopt.optimize.driver import Evaluator, choose_method, run_optimization, violation
+from cfdopt.optimize.problem import AeroProblem, baseline_surface
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "quickstart"
 TINY = ["mesh.n_airfoil=32", "mesh.n_wake=8", "mesh.n_normal=8", "mesh.farfield=20",

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import cfdopt  # noqa: F401  (float64)
-from cfdopt.config import DesignConfig
-from cfdopt.design import design_space
-from cfdopt.errors import ConfigError
+from cfdopt.case.schema import DesignConfig
+from cfdopt.geometry.design import design_space
+from cfdopt.util.errors import ConfigError
 from cfdopt.geometry import close_trailing_edge, load_airfoil, resample_surface
 
 

@@ -8,7 +8,7 @@ import pytest
 from cfdopt.adjoint import linearized_residual
 
 import cfdopt  # noqa: F401  (float64)
-from cfdopt.flow.jacobian import cell_pattern, greedy_colouring, residual_jacobian
+from cfdopt.solve.linear.jacobian import cell_pattern, greedy_colouring, residual_jacobian
 from cfdopt.flow.residual import Numerics, make_residual
 from cfdopt.flow.state import FlowConditions, uniform_state
 from flow_testgrids import c_grid, small_grid  # noqa: F401  (fixture)
@@ -98,7 +98,7 @@ def test_block_csr_is_the_sorted_block_expansion_of_the_pattern():
     and each value's JVP position decodes to (colour of its column cell, its column variable; its row)."""
     import scipy.sparse as sp
 
-    from cfdopt.flow.jacobian import _block_csr
+    from cfdopt.solve.linear.jacobian import _block_csr
 
     ni, nj, n_wake = 20, 6, 4
     pattern = cell_pattern(ni, nj, n_wake)

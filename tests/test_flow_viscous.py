@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import cfdopt  # noqa: F401  (float64)
-from cfdopt.flow.viscous import (
+from cfdopt.flow.rans.viscous import (
     cell_gradients,
     diffusion_fluxes,
     face_gradients,

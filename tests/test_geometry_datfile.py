@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import cfdopt  # noqa: F401
-from cfdopt.errors import AirfoilFileError
+from cfdopt.util.errors import AirfoilFileError
 from cfdopt.geometry import area, load_airfoil, naca4_surface, read_dat
 
 CASE_DIR = Path(__file__).resolve().parents[1] / "cases" / "rae2822"

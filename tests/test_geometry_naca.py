@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import cfdopt  # noqa: F401  (float64)
-from cfdopt.errors import ConfigError
+from cfdopt.util.errors import ConfigError
 from cfdopt.geometry import load_airfoil, naca4_camber, naca4_surface, naca4_thickness
 
 # NACA 0012 ordinates, percent chord: Abbott & von Doenhoff, "Theory of Wing Sections" (1959),

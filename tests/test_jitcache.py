@@ -1,11 +1,11 @@
-"""cfdopt.jitcache: traced programs on disk give the results of plain jit and never go stale."""
+"""cfdopt.util.jitcache: traced programs on disk give the results of plain jit and never go stale."""
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from cfdopt.jitcache import cached_jit
+from cfdopt.util.jitcache import cached_jit
 
 
 @pytest.fixture
@@ -69,12 +69,12 @@ def test_transformations_and_cache_off_use_plain_jit(cache_dir):
 
 
 def test_a_solve_through_stored_programs_is_bitwise_the_plain_one(cache_dir):
-    from cfdopt.config import MeshConfig
+    from cfdopt.case.schema import MeshConfig
     from cfdopt.flow.residual import Numerics
     from cfdopt.flow.state import FlowConditions
     from cfdopt.geometry import close_trailing_edge, load_airfoil
     from cfdopt.mesh import cgrid_from_config
-    from cfdopt.solver import SolverSettings, solve_flow
+    from cfdopt.solve.newton import SolverSettings, solve_flow
 
     surface = close_trailing_edge(load_airfoil("naca0012-sharp", "."))
     grid = cgrid_from_config(surface, MeshConfig(n_airfoil=32, n_wake=8, n_normal=8, farfield=20.0))
@@ -94,13 +94,13 @@ def test_a_solve_through_stored_programs_is_bitwise_the_plain_one(cache_dir):
 def test_mesh_sequencing_loads_the_fine_level_in_a_thread_once(cache_dir, monkeypatch):
     import threading
 
-    import cfdopt.jitcache as jc
-    from cfdopt.config import MeshConfig
+    import cfdopt.util.jitcache as jc
+    from cfdopt.case.schema import MeshConfig
     from cfdopt.flow.residual import Numerics
     from cfdopt.flow.state import FlowConditions
     from cfdopt.geometry import close_trailing_edge, load_airfoil
     from cfdopt.mesh import cgrid_from_config
-    from cfdopt.solver import SolverSettings, solve_flow
+    from cfdopt.solve.newton import SolverSettings, solve_flow
 
     loads = []
     real = jc._program
@@ -165,7 +165,7 @@ def test_warm_loads_without_running_and_a_concurrent_call_waits_for_it(cache_dir
 
 
 def test_cached_array_is_computed_once_per_name(cache_dir):
-    from cfdopt.jitcache import cached_array
+    from cfdopt.util.jitcache import cached_array
 
     calls = []
 

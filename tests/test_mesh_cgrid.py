@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import cfdopt  # noqa: F401  (float64)
-from cfdopt.errors import MeshError
+from cfdopt.util.errors import MeshError
 from cfdopt.mesh import CGrid, cell_quality, generate_cgrid, geometric_distances, metrics, quality_report
 from mesh_fixtures import bundled_surface, shoelace, tmr_naca0012_sharp
 

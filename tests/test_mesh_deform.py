@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import cfdopt  # noqa: F401  (float64)
-from cfdopt.errors import MeshError
+from cfdopt.util.errors import MeshError
 from cfdopt.mesh import check_deformation, deform, deform_checked, generate_cgrid
 from mesh_fixtures import bundled_surface, tmr_naca0012_sharp
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import cfdopt  # noqa: F401  (float64)
-from cfdopt.errors import MeshError
+from cfdopt.util.errors import MeshError
 from cfdopt.geometry import close_trailing_edge, load_airfoil, resample_surface
 from cfdopt.mesh import deform_checked, flat_plate_grid, generate_cgrid, quality_report
 from cfdopt.mesh.cgrid import (
@@ -263,7 +263,7 @@ def test_config_spacing_choices():
     surface = surface_for_grid(raw, cfg, reynolds=RE)
     np.testing.assert_array_equal(surface, resample_surface(raw, 96, max_ratio=RULES.surface_ratio))
     np.testing.assert_array_equal(surface_for_grid(raw, cfg), resample_surface(raw, 96))
-    # a surface that already has n_airfoil + 1 nodes is used as it is (as cfdopt.problem passes it)
+    # a surface that already has n_airfoil + 1 nodes is used as it is (as cfdopt.optimize.problem passes it)
     again = cgrid_from_config(surface, cfg, reynolds=RE)
     np.testing.assert_array_equal(np.asarray(again.surface), surface[::-1])
     with pytest.raises(MeshError, match="wall_spacing or the Reynolds number"):
@@ -320,10 +320,10 @@ def test_mesh_command_reports_rans_spacing(tmp_path, capsys):
 
 def test_mesh_command_builds_the_solver_grids(tmp_path, capsys):
     from cfdopt import cli
-    from cfdopt.config import load_case
-    from cfdopt.problem import baseline_grid
+    from cfdopt.case.schema import load_case
+    from cfdopt.optimize.problem import baseline_grid
 
-    # the command's grid is the one the solver gets: the surface of cfdopt.problem.baseline_surface
+    # the command's grid is the one the solver gets: the surface of cfdopt.optimize.problem.baseline_surface
     # (closed only when open, re-sampled by surface_for_grid) and cgrid_from_config with the same reynolds
     cfg = load_case(CASES / "naca0012-subsonic", ["mesh.n_airfoil=64", "mesh.n_wake=8", "mesh.n_normal=16"])
     surface = surface_for_grid(raw_surface("naca0012-sharp"), cfg.mesh)
@@ -335,7 +335,7 @@ def test_mesh_command_builds_the_solver_grids(tmp_path, capsys):
 
 
 def test_unset_wall_spacing_of_a_case():
-    from cfdopt.config import MeshConfig
+    from cfdopt.case.schema import MeshConfig
 
     cfg = MeshConfig(n_airfoil=64, n_wake=8, n_normal=32, farfield=50.0)
     assert cfg.wall_spacing is None  # unset: 1e-3 for Euler, from the Reynolds number for RANS
@@ -351,9 +351,9 @@ def test_geometric_normal_spacing_of_the_tmr_case():
     far field on every wall line, the TMR family's distribution; ``[mesh] wake_aspect = 1000`` bounds the cut's
     cells (aspect ratio 4e7 at the outflow without it) and leaves the wall lines as they were; an Euler case
     reports both keys as unused."""
-    from cfdopt.config import load_case
-    from cfdopt.problem import baseline_grid
-    from cfdopt.setup import unused_keys
+    from cfdopt.case.schema import load_case
+    from cfdopt.optimize.problem import baseline_grid
+    from cfdopt.case.build import unused_keys
 
     cfg = load_case(CASES / "tmr-naca0012")
     assert cfg.mesh.normal_spacing == "geometric" and cfg.mesh.n_normal == 64 and cfg.mesh.wake_aspect == 1000

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 import cfdopt  # noqa: F401  (float64)
-from cfdopt.config import load_case
+from cfdopt.case.schema import load_case
 from cfdopt.mesh.transfer import distance_along_lines, transfer_cells
 from cfdopt.mesh.types import metrics
-from cfdopt.solution import case_grid
+from cfdopt.analysis.outputs import case_grid
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "naca0012-subsonic"
 

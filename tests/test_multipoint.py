@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cfdopt.checkpoint import read_history
+from cfdopt.optimize.checkpoint import read_history
 from cfdopt.cli import main
-from cfdopt.config import load_case
-from cfdopt.errors import ConfigError
-from cfdopt.flowpoint import case_points
-from cfdopt.multipoint import MultiPointProblem, PointsDesignSpace
-from cfdopt.optimize_run import optimize_case
-from cfdopt.parallel import DaskBackend
+from cfdopt.case.schema import load_case
+from cfdopt.util.errors import ConfigError
+from cfdopt.case.flight import case_points
+from cfdopt.optimize.multipoint import MultiPointProblem, PointsDesignSpace
+from cfdopt.optimize.run import optimize_case
+from cfdopt.optimize.backends import DaskBackend
 from xla_cache import compile_cache  # noqa: F401  (fixture)
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "multipoint-quick"
@@ -120,8 +120,8 @@ def test_alpha_per_point_is_its_own_variable():
 def test_gradient_with_alpha_per_point_matches_finite_differences(compile_cache):
     """The weighted objective's gradient and a per-point constraint's Jacobian, alpha a variable per point:
     central differences agree, and the CL constraint at 'cruise' does not depend on the alpha of 'dash'."""
-    from cfdopt.constraints import build_constraints
-    from cfdopt.optimize import Evaluator
+    from cfdopt.optimize.constraints import build_constraints
+    from cfdopt.optimize.driver import Evaluator
 
     cfg = tiny("design.alpha=true")
     problem = MultiPointProblem(cfg)

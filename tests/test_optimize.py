@@ -12,14 +12,14 @@ import meshio
 import numpy as np
 import pytest
 
-from cfdopt.checkpoint import CHECKPOINT, Checkpoint, fingerprint, point_from_dict, point_to_dict, read_history
+from cfdopt.optimize.checkpoint import CHECKPOINT, Checkpoint, fingerprint, point_from_dict, point_to_dict, read_history
 from cfdopt.cli import main
-from cfdopt.config import OptimizeConfig, load_case
-from cfdopt.errors import CfdoptError
-from cfdopt.constraints import ConstraintSet
-from cfdopt.optimize import Point, best_point, select_final
-from cfdopt.optimize_run import format_row, optimize_case
-from cfdopt.problem import AeroProblem
+from cfdopt.case.schema import OptimizeConfig, load_case
+from cfdopt.util.errors import CfdoptError
+from cfdopt.optimize.constraints import ConstraintSet
+from cfdopt.optimize.driver import Point, best_point, select_final
+from cfdopt.optimize.run import format_row, optimize_case
+from cfdopt.optimize.problem import AeroProblem
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "quickstart"
 TINY = ["mesh.n_airfoil=32", "mesh.n_wake=8", "mesh.n_normal=8", "mesh.farfield=20",
@@ -124,7 +124,7 @@ def test_resume_after_kill_9_matches(lbfgs_run, problem, tmp_path):
     import sys
     import time
 
-    from cfdopt.config import format_config
+    from cfdopt.case.schema import format_config
 
     cfg, _, reference, _ = lbfgs_run
     case = tmp_path / "case"
@@ -282,8 +282,8 @@ def test_a_failed_point_is_worse_than_every_good_one_and_never_an_iterate():
     took failed points (their constraints copied from a good one) as iterates, and the history showed NaN drag
     for the last 20 iterations. And the iterate bookkeeping skips a failed point even when scipy asks for its
     gradient."""
-    from cfdopt.constraints import build_constraints
-    from cfdopt.optimize import Evaluator, _Iterations
+    from cfdopt.optimize.constraints import build_constraints
+    from cfdopt.optimize.driver import Evaluator, _Iterations
 
     cfg = tiny_case("design.bound=0.3", cl_target=0.3, cm_min=-0.2)
     big = AeroProblem(cfg)
@@ -304,20 +304,20 @@ def test_a_warm_start_that_cannot_follow_gives_up_early(monkeypatch):
     """A warm start that has not converged in [numerics] warm_max_iterations is given up for a solve from the
     free stream: in the naca0012-su2-inviscid run of 2026-11-30 (commit message) a warm start that could not
     follow a long line-search step ran all 100 Newton iterations, then converged from the free stream in 20."""
-    import cfdopt.solver
+    import cfdopt.solve.newton
 
     p = AeroProblem(tiny_case("numerics.warm_max_iterations=1"))
     d0 = p.space.initial()
     base = p.evaluate(d0)
     calls = []
-    real = cfdopt.solver.solve_flow
+    real = cfdopt.solve.newton.solve_flow
 
     def spy(grid, flow, numerics, settings, U0=None, callback=None):
         out = real(grid, flow, numerics, settings, U0=U0, callback=callback)
         calls.append((U0 is None, settings.max_iterations, out.iterations, out.converged))
         return out
 
-    monkeypatch.setattr(cfdopt.solver, "solve_flow", spy)
+    monkeypatch.setattr(cfdopt.solve.newton, "solve_flow", spy)
     ev = p.evaluate(d0 + 0.004, U0=base.solve.U)
     (warm, cold) = calls
     assert warm == (False, 1, 1, False)  # capped at one iteration (it needs about 5)
@@ -363,8 +363,8 @@ def test_warm_start_false_solves_every_design_from_the_free_stream(problem, tmp_
 def test_trials_start_from_the_iterates_flow(problem, monkeypatch):
     """Every solve starts from the flow of the optimizer's current iterate, not from the previous
     trial's: a trial that found another steady solution must not hand it on to the next trial."""
-    from cfdopt.constraints import build_constraints
-    from cfdopt.optimize import Evaluator
+    from cfdopt.optimize.constraints import build_constraints
+    from cfdopt.optimize.driver import Evaluator
 
     starts = []
     original = problem.evaluate
@@ -442,8 +442,8 @@ def test_free_stream_check_flags_a_second_flow_solution(tmp_path):
     """A final design whose free-stream solve lands on another steady solution is reported, not hidden."""
     from types import SimpleNamespace
 
-    from cfdopt.checkpoint import ResultsWriter
-    from cfdopt.optimize_run import format_event, free_stream_check
+    from cfdopt.optimize.checkpoint import ResultsWriter
+    from cfdopt.optimize.run import format_event, free_stream_check
 
     base = SimpleNamespace(coefficients=dict(cd=0.048))
     final = SimpleNamespace(design=np.zeros(2), coefficients=dict(cd=0.010), index=7)
@@ -489,8 +489,8 @@ def test_a_fixed_lift_run_reports_the_baseline_trimmed_to_the_target(tmp_path):
     """CL = 0.3 with alpha free: the summary holds the baseline shape trimmed to CL 0.3 (the reference of a
     fixed-lift drag reduction, as ADODG case 2 states its baseline), and a solve of the baseline from the free stream
     at the angle found gives that CL and CD."""
-    from cfdopt.config import ConstraintConfig
-    from cfdopt.solver import solve_flow
+    from cfdopt.case.schema import ConstraintConfig
+    from cfdopt.solve.newton import solve_flow
 
     cfg = tiny_case("design.alpha=true", max_iterations=2, constraint=(ConstraintConfig("cl", equal=0.3),))
     big = AeroProblem(cfg)

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cfdopt.config import load_case
-from cfdopt.errors import CfdoptError, ConfigError
-from cfdopt.flowpoint import FlowPoint, point_config
-from cfdopt.parallel import DaskBackend, PointTask, SerialBackend, make_backend, problem_key
+from cfdopt.case.schema import load_case
+from cfdopt.util.errors import CfdoptError, ConfigError
+from cfdopt.case.flight import FlowPoint, point_config
+from cfdopt.optimize.backends import DaskBackend, PointTask, SerialBackend, make_backend, problem_key
 from xla_cache import compile_cache  # noqa: F401  (fixture)
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "quickstart"

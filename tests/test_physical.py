@@ -14,18 +14,19 @@ import numpy as np
 import pytest
 
 import cfdopt  # noqa: F401  (float64)
-import cfdopt.solver
-from cfdopt import cli, polar
-from cfdopt.config import load_case
-from cfdopt.errors import SolveError
+import cfdopt.solve.newton
+from cfdopt import cli
+from cfdopt.analysis import polar
+from cfdopt.case.schema import load_case
+from cfdopt.util.errors import SolveError
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.layout import ENERGY, NUHAT, RHO
 from cfdopt.flow.model import EULER_MODEL, FlowModel
 from cfdopt.flow.physical import PhysicalBounds, check_physical, stagnation_cp, total_pressure
 from cfdopt.flow.state import FlowConditions, conservative, primitive, uniform_state
-from cfdopt.problem import AeroProblem
-from cfdopt.setup import flow_setup
-from cfdopt.solution import case_grid
+from cfdopt.optimize.problem import AeroProblem
+from cfdopt.case.build import flow_setup
+from cfdopt.analysis.outputs import case_grid
 from flow_testgrids import c_grid
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "quickstart"
@@ -48,7 +49,7 @@ def tiny():
     cfg = load_case(CASE, TINY)
     setup = flow_setup(cfg)
     grid, flow = case_grid(cfg)
-    res = cfdopt.solver.solve_flow(grid, flow, setup.numerics, setup.settings)
+    res = cfdopt.solve.newton.solve_flow(grid, flow, setup.numerics, setup.settings)
     assert res.converged, res.message
     return cfg, grid, flow, setup, res
 
@@ -169,16 +170,16 @@ def strict(density_min):
 
 def test_an_unphysical_flow_is_a_failed_polar_point_and_a_failed_evaluation(tiny, monkeypatch):
     cfg, grid, flow, setup, res = tiny
-    monkeypatch.setattr(cfdopt.solver, "check_physical", strict(0.99))
+    monkeypatch.setattr(cfdopt.solve.newton, "check_physical", strict(0.99))
     point, U = polar.solve_point(grid, flow, setup.numerics, setup.settings, U_warm=res.U)
     assert not point.converged and U is None and np.isnan(point.cd)
     # the warm start failed the check, so did the retry from the free stream: both messages
     assert point.start == "free stream after neighbour"
     assert point.message.count("unphysical flow: density") == 2, point.message
 
-    from cfdopt.constraints import build_constraints
-    from cfdopt.multipoint import MultiPointProblem
-    from cfdopt.optimize import Evaluator
+    from cfdopt.optimize.constraints import build_constraints
+    from cfdopt.optimize.multipoint import MultiPointProblem
+    from cfdopt.optimize.driver import Evaluator
 
     problem = AeroProblem(cfg)
     d0 = problem.space.initial()
@@ -189,12 +190,12 @@ def test_an_unphysical_flow_is_a_failed_polar_point_and_a_failed_evaluation(tiny
     assert not result.ok and result.message.startswith("SolveError: flow solve failed: unphysical flow: density")
 
     # the optimizer: a physical baseline, then an unphysical trial is a failed point, worse than the baseline
-    monkeypatch.setattr(cfdopt.solver, "check_physical", check_physical)
+    monkeypatch.setattr(cfdopt.solve.newton, "check_physical", check_physical)
     events = []
     ev = Evaluator(problem, "cd", build_constraints(cfg.optimize, problem.space), on_event=events.append)
     base = ev(ev.x0)
     assert base.ok, base.message
-    monkeypatch.setattr(cfdopt.solver, "check_physical", strict(0.99))
+    monkeypatch.setattr(cfdopt.solve.newton, "check_physical", strict(0.99))
     trial = ev(ev.x0 + 0.1)
     assert not trial.ok and "unphysical flow: density" in trial.message and trial.f > base.f
     assert len(events) == 1 and events[0]["evaluation"] == trial.index
@@ -208,7 +209,7 @@ def test_the_solve_command_reports_the_check(tiny, tmp_path, monkeypatch, capsys
     assert summary["physical"]["total_pressure_gain"] == pytest.approx(tiny[4].physical.total_pressure_gain, rel=1e-8)
     assert set(summary["physical"]["cells"]) >= {"total_pressure_gain", "wall_cp_ratio", "density_min"}
 
-    monkeypatch.setattr(cfdopt.solver, "check_physical", strict(0.99))
+    monkeypatch.setattr(cfdopt.solve.newton, "check_physical", strict(0.99))
     capsys.readouterr()
     assert cli.main(["solve", str(CASE), "--out", str(tmp_path), "--quiet"] + sets) == 3
     err = capsys.readouterr().err.strip().splitlines()

@@ -1,4 +1,4 @@
-"""Polars (cfdopt.polar, cfdopt polar): order of the sweep, continuation, failed points, files, [polar] errors."""
+"""Polars (cfdopt.analysis.polar, cfdopt polar): order of the sweep, continuation, failed points, files, [polar] errors."""
 
 import csv
 import dataclasses
@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 import cfdopt  # noqa: F401  (float64)
-from cfdopt import cli, polar
-from cfdopt.config import load_case
-from cfdopt.errors import ConfigError
-from cfdopt.setup import flow_setup
-from cfdopt.solution import case_grid
+from cfdopt import cli
+from cfdopt.analysis import polar
+from cfdopt.case.schema import load_case
+from cfdopt.util.errors import ConfigError
+from cfdopt.case.build import flow_setup
+from cfdopt.analysis.outputs import case_grid
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "naca0012-subsonic"  # symmetric section, M 0.5, alpha 1.25
 TINY = ["mesh.n_airfoil=48", "mesh.n_wake=8", "mesh.n_normal=16", "mesh.farfield=20", "numerics.mesh_levels=1"]
@@ -72,9 +73,9 @@ def test_failed_point_is_retried_reported_and_skipped(case, monkeypatch):
     """alpha 3 gets one Newton iteration (from its neighbour's flow, then from the free stream): its row says
     not converged, and alpha 4 starts from alpha 2's flow and converges; the downward branch (alpha 0) starts from
     the first point's flow, alpha 2's, too."""
-    import cfdopt.solver
+    import cfdopt.solve.newton
 
-    real = cfdopt.solver.solve_flow
+    real = cfdopt.solve.newton.solve_flow
     calls = []
 
     def solve_flow(grid, flow, numerics, settings, U0=None, callback=None):
@@ -84,7 +85,7 @@ def test_failed_point_is_retried_reported_and_skipped(case, monkeypatch):
         calls.append((float(flow.alpha), U0, result))
         return result
 
-    monkeypatch.setattr(cfdopt.solver, "solve_flow", solve_flow)
+    monkeypatch.setattr(cfdopt.solve.newton, "solve_flow", solve_flow)
     points = polar.sweep(*case, "alpha", (0.0, 2.0, 3.0, 4.0))
     assert [(a, U0 is None) for a, U0, _ in calls] == [(2.0, True), (3.0, False), (3.0, True), (4.0, False),
                                                        (0.0, False)]

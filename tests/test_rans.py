@@ -12,16 +12,16 @@ import numpy as np
 import pytest
 
 import cfdopt  # noqa: F401  (float64)
-from cfdopt.config import COARSE_ENTROPY_FIX_LINEAR
+from cfdopt.solve.newton import COARSE_ENTROPY_FIX_LINEAR
 from cfdopt.adjoint import linearized_residual, make_adjoint, make_tangent
 from cfdopt.flow.forces import force_coefficients
-from cfdopt.flow.jacobian import residual_jacobian
+from cfdopt.solve.linear.jacobian import residual_jacobian
 from cfdopt.flow.layout import NUHAT
 from cfdopt.flow.model import FlowModel
 from cfdopt.flow.residual import Numerics, make_residual
 from cfdopt.flow.state import FlowConditions, uniform_state
 from cfdopt.mesh.deform import deform
-from cfdopt.solver import SolverSettings, final_jacobian, level_numerics, solve_flow
+from cfdopt.solve.newton import SolverSettings, final_jacobian, level_numerics, solve_flow
 from flow_testgrids import c_grid
 
 MODEL = FlowModel(equations="rans-sa", reynolds=1e5, sa_clip="softplus")

@@ -11,15 +11,15 @@ import pytest
 
 import cfdopt  # noqa: F401  (float64)
 from cfdopt import cli
-from cfdopt.config import TMR_CELLS, load_case, model_defaults
-from cfdopt.errors import CfdoptError, ConfigError
+from cfdopt.case.schema import TMR_CELLS, load_case, model_defaults
+from cfdopt.util.errors import CfdoptError, ConfigError
 from cfdopt.flow.residual import Numerics
 from cfdopt.mesh import quality_report
 from cfdopt.mesh.cgrid import cgrid_from_config, surface_for_grid, wall_spacing_for_yplus
 from cfdopt.mesh.envelope import envelope_warnings
-from cfdopt.problem import baseline_grid, baseline_surface, viscous_mesh_options
-from cfdopt.setup import flow_setup, unused_keys
-from cfdopt.solver import SolverSettings
+from cfdopt.optimize.problem import baseline_grid, baseline_surface, viscous_mesh_options
+from cfdopt.case.build import flow_setup, unused_keys
+from cfdopt.solve.newton import SolverSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 TMR = ROOT / "cases" / "tmr-naca0012"
@@ -101,7 +101,7 @@ def test_resolving_twice_changes_nothing(tmp_path):
     for mesh in ("", "size = 449", "n_wake = 32"):
         cfg = load_case(physics_case(tmp_path, mesh))
         assert model_defaults(cfg) == cfg
-    # counts set afterwards (cfdopt.verify_optimum.family_refinement doubles them) stay what they were set to
+    # counts set afterwards (cfdopt.optimize.verify.family_refinement doubles them) stay what they were set to
     cfg = load_case(physics_case(tmp_path))
     mesh = dataclasses.replace(cfg.mesh, size=225, n_airfoil=256, n_wake=96, n_normal=128)
     finer = dataclasses.replace(cfg, mesh=mesh)
@@ -164,7 +164,7 @@ def test_the_envelope_is_silent_on_the_verified_grid_and_off_for_the_flat_plate(
 
 def test_check_mesh_and_solve_print_one_line_per_warning(tmp_path, capsys, monkeypatch):
     """cfdopt check, mesh and solve (before it solves) print each envelope line to stderr."""
-    import cfdopt.solver
+    import cfdopt.solve.newton
 
     case = ROOT / "cases" / "sa-clip-study"  # 48 x 16 cells, far from the envelope: two lines
     expected = envelope_warnings(load_case(case), baseline_grid(load_case(case)))
@@ -177,7 +177,7 @@ def test_check_mesh_and_solve_print_one_line_per_warning(tmp_path, capsys, monke
     def stop(*args, **kwargs):
         raise CfdoptError("stopped before the solve")
 
-    monkeypatch.setattr(cfdopt.solver, "solve_flow", stop)
+    monkeypatch.setattr(cfdopt.solve.newton, "solve_flow", stop)
     assert cli.main(["solve", str(case), "--out", str(tmp_path), "--quiet"]) != 0
     err = capsys.readouterr().err.splitlines()
     assert err[:2] == [f"cfdopt solve: warning: {line}" for line in expected], err

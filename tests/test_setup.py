@@ -1,4 +1,4 @@
-"""cfdopt.setup: one place turns a case into the model and its settings; unused keys are reported."""
+"""cfdopt.case.build: one place turns a case into the model and its settings; unused keys are reported."""
 
 from pathlib import Path
 
@@ -6,11 +6,13 @@ import pytest
 
 import cfdopt  # noqa: F401  (float64)
 from cfdopt import cli
-from cfdopt.config import LINE_SEARCH, NumericsConfig, RANS_ENTROPY_FIX_LINEAR, load_case
-from cfdopt.errors import ConfigError
+from cfdopt.case.schema import NumericsConfig, load_case
+from cfdopt.flow.model import RANS_ENTROPY_FIX_LINEAR
+from cfdopt.solve.newton import LINE_SEARCH
+from cfdopt.util.errors import ConfigError
 from cfdopt.flow.layout import EULER, RANS_SA
-from cfdopt.setup import flow_setup, unused_keys
-from cfdopt.solver import SolverSettings
+from cfdopt.case.build import flow_setup, unused_keys
+from cfdopt.solve.newton import SolverSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,7 +29,7 @@ def test_rans_case_builds_the_rans_model():
     assert m.viscous and m.layout is RANS_SA and setup.numerics.nvar == 5
     assert (m.reynolds, m.temperature, m.sa_clip) == (6e6, 300.0, "softplus")
     assert setup.numerics.point_vortex and setup.flow.alpha == 10.0
-    # the TMR case's Roe width of the linear waves is the rans-sa default, written once in cfdopt.config
+    # the TMR case's Roe width of the linear waves is the rans-sa default, written once in cfdopt.case.schema
     # (tests/test_rans_defaults.py: a case that sets none gets it); rans-quick pins the width it was verified with
     assert setup.numerics.linear_fix == 1e-4 == RANS_ENTROPY_FIX_LINEAR
     quick = load_case(ROOT / "cases" / "rans-quick")
@@ -90,7 +92,7 @@ def test_cli_prints_the_note(tmp_path, capsys):
 
 
 def test_flat_plate_refuses_optimization_and_reports_unused_mesh_keys():
-    from cfdopt.problem import AeroProblem
+    from cfdopt.optimize.problem import AeroProblem
 
     cfg = load_case(ROOT / "cases" / "tmr-flatplate", ["mesh.farfield=30", "mesh.wake_aspect=1000"])
     assert any("[mesh] farfield" in line for line in unused_keys(cfg))
@@ -101,7 +103,7 @@ def test_flat_plate_refuses_optimization_and_reports_unused_mesh_keys():
 
 def test_gradient_and_optimize_problems_solve_the_case_model():
     """The design problem behind cfdopt gradient/optimize runs RANS for a rans-sa case (it ran Euler before)."""
-    from cfdopt.problem import AeroProblem
+    from cfdopt.optimize.problem import AeroProblem
 
     problem = AeroProblem(load_case(ROOT / "cases" / "rans-quick"))
     assert problem.numerics.model.viscous and problem.numerics.nvar == 5

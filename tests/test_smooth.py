@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from jax.test_util import check_grads
 
-from cfdopt import smooth
+from cfdopt.util import smooth
 
 LOG2 = np.log(2.0)
 XS = np.linspace(-5.0, 5.0, 2001)

@@ -21,15 +21,15 @@ import pytest
 
 import cfdopt  # noqa: F401  (float64)
 from cfdopt.adjoint import make_adjoint, make_tangent
-from cfdopt.config import COARSE_ENTROPY_FIX_LINEAR
+from cfdopt.solve.newton import COARSE_ENTROPY_FIX_LINEAR
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.model import FlowModel
 from cfdopt.flow.residual import Numerics, make_residual
-from cfdopt.flow.sa import clip_activity
+from cfdopt.flow.rans.sa import clip_activity
 from cfdopt.flow.state import FlowConditions
 from cfdopt.mesh.deform import deform
-from cfdopt.solution import chi_field
-from cfdopt.solver import SolverSettings, final_jacobian, solve_flow
+from cfdopt.analysis.outputs import chi_field
+from cfdopt.solve.newton import SolverSettings, final_jacobian, solve_flow
 from flow_testgrids import c_grid
 
 FLOW = FlowConditions(0.3, 2.0)
@@ -162,8 +162,8 @@ ACTIVE_STEPS = (1e-4, 1e-5)
 def active(request):
     from pathlib import Path
 
-    from cfdopt.config import load_case
-    from cfdopt.problem import AeroProblem
+    from cfdopt.case.schema import load_case
+    from cfdopt.optimize.problem import AeroProblem
 
     case = Path(__file__).resolve().parents[1] / "cases" / "sa-clip-active"
     problem = AeroProblem(load_case(case, [f"numerics.sa_clip={request.param}"]))

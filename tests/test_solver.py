@@ -6,8 +6,8 @@ import pytest
 import cfdopt  # noqa: F401  (float64)
 from cfdopt.flow.residual import Numerics, make_residual
 from cfdopt.flow.state import FlowConditions, uniform_state
-from cfdopt.solver import SolverSettings, final_jacobian, solve_flow
-from cfdopt.step_control import roundoff_level
+from cfdopt.solve.newton import SolverSettings, final_jacobian, solve_flow
+from cfdopt.solve.step_control import roundoff_level
 from flow_testgrids import c_grid
 
 
@@ -73,7 +73,7 @@ def test_final_grid_failing_from_the_prolonged_flow_is_solved_from_the_free_stre
     """Mesh sequencing: when the final grid fails from the prolonged coarse flow, it is solved once more from the
     free stream at ``cfl_start`` (the Newton-PTC runs replaced by a stand-in that fails from any start but the free
     stream on the final grid)."""
-    import cfdopt.solver as solver
+    import cfdopt.solve.newton as solver
 
     calls = []
 
@@ -102,7 +102,7 @@ def test_a_solve_creeping_at_the_cfl_floor_stops_as_stalled(grid, monkeypatch):
     """Steps cut to omega = 0.004 (the change limit replaced by a stand-in) drive the CFL to its floor,
     ``cfl_start / 100``, after one step; 20 iterations later, with the residual down by far less than 10%, the solve
     stops as stalled instead of creeping to ``max_iterations``."""
-    import cfdopt.solver as solver
+    import cfdopt.solve.newton as solver
 
     monkeypatch.setattr(solver, "step_limit", lambda *args: 0.004)
     settings = SolverSettings(max_iterations=100, mesh_levels=1)
@@ -169,7 +169,7 @@ def test_symmetric_flow_is_mirror_symmetric_and_refuses_incidence(grid):
 
 
 def test_forcing_term_follows_the_residual_within_its_bounds():
-    from cfdopt.solver import forcing_term
+    from cfdopt.solve.newton import forcing_term
 
     # early: capped at the forcing factor
     assert forcing_term(0.5, 1.0, 1e-10, forcing=0.1) == pytest.approx(0.05)
@@ -189,7 +189,7 @@ def test_forcing_term_follows_the_residual_within_its_bounds():
 def test_nu_tilde_change_is_clamped_cell_by_cell():
     """The Newton step's ``rho nuhat`` change is clamped per cell to ``max_change`` times
     ``max(|rho nuhat|, rho nuhat_inf)`` (here ``nuhat_inf = 3``); other cells and the mean flow keep the exact step, Euler steps are untouched."""
-    from cfdopt.step_control import clamp_scalars
+    from cfdopt.solve.step_control import clamp_scalars
 
     rng = np.random.default_rng(0)
     U = np.ones((4, 3, 5))

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 import cfdopt  # noqa: F401  (float64)
-from cfdopt.config import load_case
-from cfdopt.setup import flow_setup
-from cfdopt.solution import case_grid
-from cfdopt.solver import solve_flow
+from cfdopt.case.schema import load_case
+from cfdopt.case.build import flow_setup
+from cfdopt.analysis.outputs import case_grid
+from cfdopt.solve.newton import solve_flow
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 

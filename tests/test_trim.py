@@ -1,4 +1,4 @@
-"""Trim to a lift coefficient (cfdopt.trim): the angle found, its flow, and a failed step on the way."""
+"""Trim to a lift coefficient (cfdopt.analysis.trim): the angle found, its flow, and a failed step on the way."""
 
 import dataclasses
 import math
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import cfdopt  # noqa: F401  (float64)
-from cfdopt import polar, trim
+from cfdopt.analysis import polar, trim
 
 from test_polar import case  # noqa: F401  (fixture: naca0012-subsonic, M 0.5, on the polar tests' tiny mesh)
 
@@ -35,9 +35,9 @@ def test_trim_finds_the_angle_of_the_target_lift(case):
 
 def test_a_failed_step_is_retried_halfway_back(case, monkeypatch):
     """The first step (alpha 1.25 -> 1.75) fails: the next solve is halfway back, and the trim still converges."""
-    import cfdopt.solver
+    import cfdopt.solve.newton
 
-    real = cfdopt.solver.solve_flow
+    real = cfdopt.solve.newton.solve_flow
     tried = []
 
     def solve_flow(grid, flow, numerics, settings, U0=None, callback=None):
@@ -46,7 +46,7 @@ def test_a_failed_step_is_retried_halfway_back(case, monkeypatch):
             return real(grid, flow, numerics, settings, U0=U0, callback=callback)
         return real(grid, flow, numerics, dataclasses.replace(settings, max_iterations=1), U0=U0, callback=callback)
 
-    monkeypatch.setattr(cfdopt.solver, "solve_flow", solve_flow)
+    monkeypatch.setattr(cfdopt.solve.newton, "solve_flow", solve_flow)
     grid, flow, numerics, settings = case
     result = trim.trim(grid, flow, numerics, settings, TARGET, tol=1e-6, max_step=0.5)
     first, failed, retry = result.points[:3]

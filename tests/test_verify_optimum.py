@@ -1,4 +1,4 @@
-"""The verification of an optimum (cfdopt.verify_optimum): the final design from the free stream and on the
+"""The verification of an optimum (cfdopt.optimize.verify): the final design from the free stream and on the
 next finer mesh of the family, judged against the optimizer's reduction."""
 
 import json
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from cfdopt.cli import main
-from cfdopt.config import load_case
-from cfdopt.problem import baseline_grid
-from cfdopt.verify_optimum import family_refinement, judge, verification_line
+from cfdopt.case.schema import load_case
+from cfdopt.optimize.problem import baseline_grid
+from cfdopt.optimize.verify import family_refinement, judge, verification_line
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_optimize import CASE, TINY  # noqa: E402

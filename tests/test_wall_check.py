@@ -15,12 +15,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from cfdopt.config import OptimizeConfig, load_case
-from cfdopt.errors import MeshError
+from cfdopt.case.schema import OptimizeConfig, load_case
+from cfdopt.util.errors import MeshError
 from cfdopt.geometry.hicks_henne import HicksHenne
 from cfdopt.mesh import check_deformation, deform, deform_checked
 from cfdopt.mesh.wall_check import WallLimits, turning_allowed, turning_angles, wall_measures, wall_violation
-from cfdopt.problem import AeroProblem
+from cfdopt.optimize.problem import AeroProblem
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 SU2 = CASES / "naca0012-su2-inviscid"
@@ -153,8 +153,8 @@ def test_turning_angles_and_limits():
 
 
 def test_cli_design_path_is_checked(su2_cosine, tmp_path, monkeypatch):
-    """``cfdopt solve --design`` deforms through cfdopt.solution.case_grid: the same check, the same message."""
-    from cfdopt.solution import case_grid
+    """``cfdopt solve --design`` deforms through cfdopt.analysis.outputs.case_grid: the same check, the same message."""
+    from cfdopt.analysis.outputs import case_grid
 
     d = np.zeros(su2_cosine.space.n_vars)
     d[18] = 0.01
@@ -171,12 +171,12 @@ TINY = ["mesh.n_airfoil=32", "mesh.n_wake=8", "mesh.n_normal=8", "mesh.farfield=
 
 
 def test_the_optimizer_backs_off_from_a_refused_design():
-    """A refused design is a failed point (cfdopt.parallel.evaluate_task catches the MeshError): worse than the
+    """A refused design is a failed point (cfdopt.optimize.backends.evaluate_task catches the MeshError): worse than the
     baseline in the merit function, reported as an event that names the variable; and the point task says why."""
-    from cfdopt.constraints import build_constraints
-    from cfdopt.flowpoint import FlowPoint
-    from cfdopt.optimize import Evaluator
-    from cfdopt.parallel import PointTask, evaluate_task
+    from cfdopt.optimize.constraints import build_constraints
+    from cfdopt.case.flight import FlowPoint
+    from cfdopt.optimize.driver import Evaluator
+    from cfdopt.optimize.backends import PointTask, evaluate_task
 
     cfg = load_case(CASES / "quickstart", TINY)
     cfg = dataclasses.replace(cfg, optimize=OptimizeConfig(verify=False))

@@ -3,7 +3,7 @@ its grid and say on stderr, one line each, where it leaves the verified envelope
 
 import sys
 
-from cfdopt.config import format_config
+from cfdopt.case.schema import format_config
 
 WRITES_RESULTS = False
 HELP = ("validate a case file and print the resolved configuration (and, for rans-sa, where its grid leaves the "
@@ -15,7 +15,7 @@ def run(args, cfg) -> int:
     from cfdopt.mesh.envelope import checks_grid, envelope_warnings
 
     if checks_grid(cfg):
-        from cfdopt.problem import baseline_grid
+        from cfdopt.optimize.problem import baseline_grid
 
         for line in envelope_warnings(cfg, baseline_grid(cfg)):
             print(f"cfdopt check: warning: {line}", file=sys.stderr)

@@ -9,9 +9,9 @@ import jax
 import numpy as np
 
 from cfdopt.mesh import deform
-from cfdopt.problem import OBJECTIVES, AeroProblem
+from cfdopt.optimize.problem import OBJECTIVES, AeroProblem
 
-ONE_FLIGHT_POINT = True  # a multi-point case needs --point NAME (cfdopt.flowpoint.single_point)
+ONE_FLIGHT_POINT = True  # a multi-point case needs --point NAME (cfdopt.case.flight.single_point)
 HELP = "adjoint gradient of the case's objective with respect to every design variable, alpha and Mach"
 
 

@@ -13,7 +13,7 @@ def run(args, cfg) -> int:
     from cfdopt.mesh.envelope import envelope_warnings
     from cfdopt.mesh.quality import cell_quality
     from cfdopt.plots.mesh import plot_mesh
-    from cfdopt.problem import baseline_grid
+    from cfdopt.optimize.problem import baseline_grid
 
     grid = baseline_grid(cfg)
     report = quality_report(grid)

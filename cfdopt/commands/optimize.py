@@ -1,6 +1,6 @@
 """``cfdopt optimize CASE``: adjoint shape optimization; history, design folders, figures, summary, resume.
 
-Parses, calls :func:`cfdopt.optimize_run.optimize_case` and prints its progress and result.
+Parses, calls :func:`cfdopt.optimize.run.optimize_case` and prints its progress and result.
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ def add_arguments(parser) -> None:
 
 
 def run(args, cfg) -> int:
-    from cfdopt.flowpoint import case_points
-    from cfdopt.optimize_run import format_event, format_row, optimize_case
-    from cfdopt.parallel import make_backend
-    from cfdopt.setup import flow_model
-    from cfdopt.verify_optimum import verification_line
+    from cfdopt.case.flight import case_points
+    from cfdopt.optimize.run import format_event, format_row, optimize_case
+    from cfdopt.optimize.backends import make_backend
+    from cfdopt.case.build import flow_model
+    from cfdopt.optimize.verify import verification_line
 
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     points = case_points(cfg)

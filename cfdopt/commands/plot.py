@@ -12,7 +12,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args, cfg) -> int:
-    from cfdopt.optimize_run import draw_figures
+    from cfdopt.optimize.run import draw_figures
 
     paths = draw_figures(args.out, cfg.optimize.objective, args.exaggerate)
     if not args.quiet:

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-ONE_FLIGHT_POINT = True  # a multi-point case needs --point NAME (cfdopt.flowpoint.single_point)
+ONE_FLIGHT_POINT = True  # a multi-point case needs --point NAME (cfdopt.case.flight.single_point)
 HELP = ("sweep the angle of attack (or Mach number) of [polar], each point started from its neighbour's flow; "
         "write polar.csv and polar.png (CL-alpha, CL-CD, CM-alpha)")
 
@@ -39,9 +39,9 @@ def _title(cfg) -> str:
 
 
 def run(args, cfg) -> int:
-    from cfdopt.config import load_case
+    from cfdopt.case.schema import load_case
     from cfdopt.plots.polar import plot_polar
-    from cfdopt.polar import case_polar, write_csv
+    from cfdopt.analysis.polar import case_polar, write_csv
 
     t0 = time.perf_counter()
     if args.values is not None:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cfdopt.errors import CfdoptError
+from cfdopt.util.errors import CfdoptError
 
-ONE_FLIGHT_POINT = True  # a multi-point case needs --point NAME (cfdopt.flowpoint.single_point)
+ONE_FLIGHT_POINT = True  # a multi-point case needs --point NAME (cfdopt.case.flight.single_point)
 HELP = ("solve the steady flow of a case (Newton); write summary.json, solution.vtu, surface.csv, convergence.png, "
         "cp.png (and cf.png for RANS)")
 
@@ -46,9 +46,9 @@ def _restart_state(path: Path, shape) -> np.ndarray:
 
 
 def run(args, cfg) -> int:
-    from cfdopt.setup import flow_setup
-    from cfdopt.solution import Y_PLUS_WARNING, case_grid, wall_report, write_history, write_outputs
-    from cfdopt.solver import solve_flow
+    from cfdopt.case.build import flow_setup
+    from cfdopt.analysis.outputs import Y_PLUS_WARNING, case_grid, wall_report, write_history, write_outputs
+    from cfdopt.solve.newton import solve_flow
 
     t0 = time.perf_counter()
     setup = flow_setup(cfg)

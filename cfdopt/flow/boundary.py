@@ -34,7 +34,7 @@ import jax.numpy as jnp
 
 from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, MY, RHO
 from cfdopt.flow.state import FlowConditions
-from cfdopt.smooth import smooth_abs
+from cfdopt.util.smooth import smooth_abs
 
 
 def _unit(normal):

@@ -11,7 +11,7 @@ the fluid); with ``q_inf = M^2 / 2`` and unit chord
     CM = sum (r - r_c/4) x (-dF) / q_inf   (nose-up positive, about (0.25, 0)).
 
 For a viscous model the wall traction ``tau . S`` of each face (the viscous
-flux of the residual through the wall, :func:`cfdopt.flow.rans.wall_traction`)
+flux of the residual through the wall, :func:`cfdopt.flow.rans.terms.wall_traction`)
 adds the friction force ``+tau . S / q_inf``; the coefficients then come in
 pressure and viscous parts (``cl_p + cl_v = cl``, likewise ``cd``, ``cm``).
 
@@ -79,7 +79,7 @@ def force_coefficients(U: jax.Array, grid: CGrid, flow: FlowConditions, model: F
     cl, cd, cm = _integrate(f, wall, flow.alpha_rad)
     if not model.viscous:
         return {"cl": cl, "cd": cd, "cm": cm}
-    from cfdopt.flow.rans import wall_traction
+    from cfdopt.flow.rans.terms import wall_traction
 
     traction = wall_traction(U, grid, flow, model) / flow.q_inf
     if per_length is not None:

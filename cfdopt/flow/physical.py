@@ -46,7 +46,7 @@ import numpy as np
 from cfdopt.flow.layout import ENERGY, MX, MY, RHO
 from cfdopt.flow.model import FlowModel
 from cfdopt.flow.state import FlowConditions, freestream_primitive, primitive
-from cfdopt.jitcache import cached_jit
+from cfdopt.util.jitcache import cached_jit
 from cfdopt.mesh.types import metrics
 
 
@@ -198,7 +198,7 @@ def physical_fields(U, grid, flow: FlowConditions, model: FlowModel) -> dict:
     gain = jnp.where(valid, total_pressure(safe, g) / p0_inf - 1.0, -jnp.inf)
     ratio, ratio_inf = jnp.zeros_like(rho), jnp.zeros(())
     if model.viscous:
-        from cfdopt.flow.rans import transport
+        from cfdopt.flow.rans.terms import transport
 
         mu_lam, mu_t, _, _ = transport(safe, flow, model)
         ratio = jnp.where(valid, mu_t / mu_lam, jnp.inf)

@@ -18,7 +18,7 @@ that declares the cells it reads (its :class:`Stencil`):
   FUN3D ran them; it does not keep ``nuhat`` positive), and ``|m|_w = smooth_abs(m, linear_fix |S|)`` (units ``rho_inf a_inf``
   times the face length), the smooth form of the upwind switch, as wide as
   the Roe flux's smoothing of the contact wave that carries the scalar;
-- viscous and Spalart-Allmaras (``rans-sa``): :mod:`cfdopt.flow.rans`.
+- viscous and Spalart-Allmaras (``rans-sa``): :mod:`cfdopt.flow.rans.terms`.
 
 ``R`` is a flux per unit span, not divided by the area (units
 ``rho_inf a_inf^2 c`` for momentum); see :mod:`cfdopt.flow.state` for the
@@ -36,18 +36,17 @@ from dataclasses import dataclass, field
 import jax
 import jax.numpy as jnp
 
-from cfdopt.config import MUSCL_KAPPA, POINT_VORTEX, NumericsConfig
 from cfdopt.flow.boundary import pad_i, pad_j, vortex_freestream
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, MY, RHO
-from cfdopt.flow.model import EULER_MODEL, FlowModel
+from cfdopt.flow.model import EULER_MODEL, FlowModel, MUSCL_KAPPA, POINT_VORTEX
 from cfdopt.flow.muscl import LIMITERS, reconstruct
 from cfdopt.flow.roe import roe_flux_primitive
 from cfdopt.flow.state import FlowConditions, freestream_primitive, primitive, with_scalars
 from cfdopt.flow.stencil import Stencil, convective_stencil
-from cfdopt.jitcache import cached_jit
+from cfdopt.util.jitcache import cached_jit
 from cfdopt.mesh.types import metrics
-from cfdopt.smooth import smooth_abs
+from cfdopt.util.smooth import smooth_abs
 
 CONVECTIVE_FLUXES = {"roe": roe_flux_primitive}
 """Convective flux schemes by case-file name (``[numerics] flux``)."""
@@ -76,14 +75,14 @@ class Numerics:
     """
 
     order: int = 2
-    limiter: str = NumericsConfig.limiter
-    limiter_eps: float = NumericsConfig.limiter_eps
+    limiter: str = "van-albada"
+    limiter_eps: float = 0.03
     muscl_kappa: float = MUSCL_KAPPA["euler"]
-    entropy_fix: float = NumericsConfig.entropy_fix
+    entropy_fix: float = 0.05
     entropy_fix_linear: float | None = None
-    farfield_width: float = NumericsConfig.farfield_width
+    farfield_width: float = 0.05
     point_vortex: bool = POINT_VORTEX["euler"]
-    flux: str = NumericsConfig.flux
+    flux: str = "roe"
     model: FlowModel = field(default=EULER_MODEL)
     scalar_order: int = 1
 
@@ -117,7 +116,7 @@ class Numerics:
         """The union of the stencils of the residual's terms (the Jacobian's sparsity)."""
         s = convective_stencil(max(self.order, self.scalar_order) if self.model.viscous else self.order)
         if self.model.viscous:
-            from cfdopt.flow.rans import RANS_STENCIL
+            from cfdopt.flow.rans.terms import RANS_STENCIL
 
             s = s | RANS_STENCIL
         return s
@@ -186,7 +185,7 @@ def residual_at_cl(U, grid, flow: FlowConditions, cl, numerics: Numerics):
     fi, fj = _convective_fluxes(wi, wj, m, flow, numerics)
     R = fi[1:] - fi[:-1] + fj[:, 1:] - fj[:, :-1]
     if numerics.model.viscous:
-        from cfdopt.flow.rans import rans_terms
+        from cfdopt.flow.rans.terms import rans_terms
 
         R = R + rans_terms(W, grid, m, flow, numerics.model)
     return R
@@ -206,7 +205,7 @@ def make_residual(numerics: Numerics = Numerics()):
     With ``numerics.point_vortex`` the circulation comes from the lift of
     ``U`` itself (:func:`cfdopt.flow.forces.force_coefficients`), so ``R`` is
     exact but couples every far-field cell to the wall (a rank-one term that
-    :mod:`cfdopt.flow.jacobian` adds separately).
+    :mod:`cfdopt.solve.linear.jacobian` adds separately).
 
     Cached per ``numerics``; jit compiles once per grid shape.
     """
@@ -234,8 +233,8 @@ def spectral_radius(U, grid, flow: FlowConditions, model: FlowModel = EULER_MODE
     radius = lam(m.si[1:]) + lam(m.si[:-1]) + lam(m.sj[:, 1:]) + lam(m.sj[:, :-1])
     if not model.viscous:
         return radius
-    from cfdopt.flow.rans import transport
-    from cfdopt.flow.sa import SA_CONSTANTS
+    from cfdopt.flow.rans.terms import transport
+    from cfdopt.flow.rans.sa import SA_CONSTANTS
 
     mu_lam, mu_t, nu, nu_tilde = transport(W, flow, model)
     nu_v = (max(4.0 / 3.0, flow.gamma / model.prandtl) * (mu_lam + mu_t) / W[..., RHO]

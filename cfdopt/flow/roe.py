@@ -29,7 +29,7 @@ import jax.numpy as jnp
 
 from cfdopt.flow.layout import ENERGY, MX, MY, RHO
 from cfdopt.flow.state import primitive
-from cfdopt.smooth import smooth_abs
+from cfdopt.util.smooth import smooth_abs
 
 
 def normal_flux(W: jax.Array, normal: jax.Array, gamma: float) -> jax.Array:

@@ -13,7 +13,7 @@ the trailing edge is at ``x = 1`` (no rotation, so the file's incidence is
 kept). A point outside ``[-X_TOLERANCE, 1 + X_TOLERANCE]`` after that is an
 error. Lines starting with ``#`` and blank lines are ignored.
 
-Every failure raises :class:`cfdopt.errors.AirfoilFileError` naming the file
+Every failure raises :class:`cfdopt.util.errors.AirfoilFileError` naming the file
 and the line (or, for a self-intersection, the two crossing segments and the
 lines of their end points).
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cfdopt.errors import AirfoilFileError
+from cfdopt.util.errors import AirfoilFileError
 
 MIN_POINTS = 10
 X_TOLERANCE = 1e-3  # chords; cambered noses legitimately reach slightly ahead of the LE point

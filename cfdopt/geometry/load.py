@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cfdopt.errors import AirfoilFileError, ConfigError
+from cfdopt.util.errors import AirfoilFileError, ConfigError
 from cfdopt.geometry.datfile import read_dat
 from cfdopt.geometry.naca import naca4_surface
 

@@ -53,7 +53,7 @@ from types import SimpleNamespace
 import numpy as np
 import jax.numpy as jnp
 
-from cfdopt.errors import MeshError
+from cfdopt.util.errors import MeshError
 from cfdopt.mesh.quality import check_areas
 from cfdopt.mesh.spacing import floor_steps, geometric_distances, layer_cells, ramped_distances
 from cfdopt.mesh.types import CGrid
@@ -110,7 +110,7 @@ class ViscousSpacing:
             does not converge; ``cases/tmr-naca0012`` sets ``A = 1000``
             (``[mesh] wake_aspect``), with which alpha 0, 10 and 15 converge
             from the free stream (docs/rans.md). ``[mesh] wake_aspect``
-            defaults to 1000 for every rans-sa case (cfdopt.config); the
+            defaults to 1000 for every rans-sa case (cfdopt.case.schema); the
             generator's own default stays None, the grid it always built.
         y_plus: target ``y+`` of the first cell when ``cgrid_from_config``
             derives the wall spacing from the Reynolds number.
@@ -449,7 +449,7 @@ def surface_for_grid(
 
 
 def cgrid_from_config(surface, mesh_cfg, reynolds: float | None = None, viscous: ViscousSpacing | None = None) -> CGrid:
-    """Grid from a ``[mesh]`` section (``cfdopt.config.MeshConfig``).
+    """Grid from a ``[mesh]`` section (``cfdopt.case.schema.MeshConfig``).
 
     If ``surface`` does not have ``n_airfoil + 1`` nodes it is re-sampled
     by ``surface_for_grid``. Optional keys read with defaults:

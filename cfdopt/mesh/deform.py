@@ -30,7 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from cfdopt.errors import MeshError
+from cfdopt.util.errors import MeshError
 from cfdopt.mesh.quality import check_areas
 from cfdopt.mesh.types import CGrid
 from cfdopt.mesh.wall_check import WALL_LIMITS, WallLimits, wall_violation

@@ -52,8 +52,8 @@ def envelope_warnings(cfg, grid) -> list[str]:
     """One line per way the grid of a rans-sa case leaves the verified envelope (module docstring), else none.
 
     Args:
-        cfg: the case (:func:`cfdopt.config.load_case`).
-        grid: its grid (:func:`cfdopt.problem.baseline_grid`, or a deformed one).
+        cfg: the case (:func:`cfdopt.case.schema.load_case`).
+        grid: its grid (:func:`cfdopt.optimize.problem.baseline_grid`, or a deformed one).
 
     Returns:
         Lines such as ``"mesh: 32 wake cells per branch for a far field of 500 chords give a wake-cut neighbour

@@ -69,7 +69,7 @@ def flat_plate_from_config(mesh_cfg) -> FlatPlateGrid:
     """The TMR flat-plate grid of a case's ``[mesh]``: ``n_airfoil`` cells along the plate, ``n_wake`` on the
     symmetry plane ahead of it, ``n_normal`` up to ``y = 1``, first cell ``wall_spacing`` (required),
     leading-edge cell ``le_spacing`` (default: a tenth of the mean plate cell)."""
-    from cfdopt.errors import ConfigError
+    from cfdopt.util.errors import ConfigError
 
     if mesh_cfg.wall_spacing is None:
         raise ConfigError("[mesh] wall_spacing: the flat plate needs its first-cell height (e.g. 2e-6 for the "

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cfdopt.errors import MeshError
+from cfdopt.util.errors import MeshError
 from cfdopt.mesh.types import CGrid, metrics
 
 __all__ = ["QualityReport", "cell_quality", "quality_report", "check_areas", "spacing_summary"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cfdopt.errors import MeshError
+from cfdopt.util.errors import MeshError
 
 __all__ = ["geometric_distances", "ramped_distances", "layer_cells", "floor_steps"]
 

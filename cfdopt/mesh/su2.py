@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import meshio
 import numpy as np
 
-from cfdopt.errors import MeshError
+from cfdopt.util.errors import MeshError
 from cfdopt.mesh.quality import check_areas
 from cfdopt.mesh.types import CGrid
 

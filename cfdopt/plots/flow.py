@@ -61,7 +61,7 @@ def plot_clip_map(nodes: np.ndarray, chi: np.ndarray, width: float, path, title:
                   zoom=((-0.3, 2.0), (-0.6, 0.6))) -> None:
     """Cells where the Spalart-Allmaras clip acts, in the computational plane (left: cell indices, so that the
     thin wall cells show) and near the airfoil (right): ``chi <= 0`` (where the hard clip and SA-neg's branch
-    act), ``0 < chi < width`` (the softplus transition, :func:`cfdopt.flow.sa.transition_width`), and the rest.
+    act), ``0 < chi < width`` (the softplus transition, :func:`cfdopt.flow.rans.sa.transition_width`), and the rest.
 
     Args:
         nodes: ``(ni+1, nj+1, 2)`` grid nodes, chords.

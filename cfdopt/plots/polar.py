@@ -19,7 +19,7 @@ def plot_polar(points, variable: str, path, title: str = "") -> None:
     """CL against ``variable``, CL against CD (drag polar), CM against ``variable``.
 
     Args:
-        points: :class:`cfdopt.polar.PolarPoint` rows; the converged ones are drawn, the values of the failed
+        points: :class:`cfdopt.analysis.polar.PolarPoint` rows; the converged ones are drawn, the values of the failed
             ones marked by a dotted vertical line on the two ``variable`` panels.
         variable: ``"alpha"`` or ``"mach"``.
         path: the image file.

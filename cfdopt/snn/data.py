@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cfdopt.errors import ConfigError
+from cfdopt.util.errors import ConfigError
 from cfdopt.snn.encoders import latency_encode, spike_times_to_trains
 
 __all__ = ["Dataset", "randman_manifold", "randman_dataset", "digits_dataset", "race_dataset", "split"]

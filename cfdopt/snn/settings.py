@@ -2,7 +2,7 @@
 
 Every field has a default and a ``doc`` in its metadata (with units), plus
 ``choices`` or numeric bounds (``gt``, ``ge``, ``lt``, ``le``) that the case
-loader (``cfdopt.config``) checks generically. Times are in milliseconds and
+loader (``cfdopt.case.schema``) checks generically. Times are in milliseconds and
 converted to per-step decay factors with ``dt_ms``
 (``alpha = exp(-dt / tau)``); the refractory period and the temporal margin
 are in steps.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from cfdopt.smooth import SURROGATES
+from cfdopt.util.smooth import SURROGATES
 
 __all__ = ["SnnConfig", "TASKS", "NEURONS", "LOSSES"]
 

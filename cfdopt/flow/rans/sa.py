@@ -25,7 +25,7 @@ cw2 = 0.3, cw3 = 2, cv1 = 7.1, ct3 = 1.2, ct4 = 0.5, c2 = 0.7, c3 = 0.9, cn1 = 1
 
 Clip modes (:class:`SAOptions`). "softplus" and "hard" run the same code; each kink
 goes through one helper that picks the smooth or the hard primitive
-(:mod:`cfdopt.smooth`); "neg" uses the hard ones. Bounds to the hard forms:
+(:mod:`cfdopt.util.smooth`); "neg" uses the hard ones. Bounds to the hard forms:
 
 - ``chi+ = softplus(chi, s)`` vs ``max(chi, 0)``: ``0 < chi+ - max(chi, 0) <= log(2)/s``,
   ``s = SAOptions.sharpness`` (1/chi; 50 gives 0.0139); fv1, fv2, ft2, S_bar, r, Q, D
@@ -79,7 +79,7 @@ from dataclasses import dataclass, field
 import jax.numpy as jnp
 import numpy as np
 
-from cfdopt.smooth import smooth_abs, smooth_min, softplus
+from cfdopt.util.smooth import smooth_abs, smooth_min, softplus
 
 __all__ = [
     "CLIP_MODES", "OMEGA_WIDTH", "R_MAX", "R_SHARPNESS", "SA_CONSTANTS", "S_FLOOR", "SAConstants", "SAOptions",

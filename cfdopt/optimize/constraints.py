@@ -1,5 +1,5 @@
 """The constraints of a case: the ``[[optimize.constraint]]`` tables of the case (the older
-``[optimize]`` keys translated into them, :meth:`cfdopt.config.OptimizeConfig.all_constraints`);
+``[optimize]`` keys translated into them, :meth:`cfdopt.case.schema.OptimizeConfig.all_constraints`);
 each bound or equality on a quantity ``q`` becomes one component in scipy's SLSQP
 convention, ``c(x) >= 0`` or ``c(x) = 0``:
 
@@ -9,7 +9,7 @@ convention, ``c(x) >= 0`` or ``c(x) = 0``:
   area, geometric ones divided by the baseline's value when ``relative = true``.
 
 So a component is in the units of its quantity (chords, chords squared, fractions of
-the baseline, coefficients) and :func:`cfdopt.optimize.violation` compares across them as they are.
+the baseline, coefficients) and :func:`cfdopt.optimize.driver.violation` compares across them as they are.
 Geometric components come first (in the order stated), then aerodynamic ones.
 Geometric constraints are JAX functions of ``d`` differentiated by forward mode;
 aerodynamic ones get their gradients from the discrete adjoint (L/D from those of CL
@@ -24,8 +24,8 @@ from typing import Callable
 import jax.numpy as jnp
 import numpy as np
 
-from cfdopt.config import GEOMETRIC_QUANTITIES
-from cfdopt.errors import ConfigError
+from cfdopt.case.schema import GEOMETRIC_QUANTITIES
+from cfdopt.util.errors import ConfigError
 from cfdopt.geometry import area, thickness_at
 
 
@@ -54,7 +54,7 @@ class ConstraintSet:
         return len(self.names)
 
     def adjoints(self) -> tuple[str, ...]:
-        """Objectives (:data:`cfdopt.problem.OBJECTIVES`) whose adjoint gradients the aerodynamic components need."""
+        """Objectives (:data:`cfdopt.optimize.problem.OBJECTIVES`) whose adjoint gradients the aerodynamic components need."""
         return tuple(dict.fromkeys(n for _, q, *_ in self.aero for n in AERO_NEEDS[q]))
 
 
@@ -65,7 +65,7 @@ _SIGN = {"eq": 1.0, "lower": 1.0, "upper": -1.0}
 
 
 def aero_value_grad(grads: dict, quantity: str) -> tuple[float, np.ndarray]:
-    """Value and design gradient of an aerodynamic quantity from adjoint :class:`cfdopt.problem.Gradient` s.
+    """Value and design gradient of an aerodynamic quantity from adjoint :class:`cfdopt.optimize.problem.Gradient` s.
 
     L/D by the quotient rule, ``d(L/D) = (CD dCL - CL dCD) / CD^2``: no adjoint of its own.
     """

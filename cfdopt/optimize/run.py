@@ -1,13 +1,13 @@
 """Run a case's optimization into a results folder and write its summary, designs and figures.
 
 Library code behind ``cfdopt optimize`` and ``cfdopt plot``: :func:`optimize_case` runs
-:func:`cfdopt.optimize.run_optimization` on a case (resuming from a checkpoint on request), solves the
+:func:`cfdopt.optimize.driver.run_optimization` on a case (resuming from a checkpoint on request), solves the
 final design once more and writes, into the results folder ``out``:
 
 - ``checkpoint.npz``, ``history.csv``, ``events.log``, ``designs/NNNN/`` as the run goes
-  (:class:`cfdopt.checkpoint.ResultsWriter`);
+  (:class:`cfdopt.optimize.checkpoint.ResultsWriter`);
 - ``designs/final/``: the final design (``airfoil.dat``, ``summary.json``) and its flow outputs
-  (:func:`cfdopt.solution.write_outputs`), whose ``solution.vtu`` is copied to ``out/solution.vtu``; with several
+  (:func:`cfdopt.analysis.outputs.write_outputs`), whose ``solution.vtu`` is copied to ``out/solution.vtu``; with several
   flight points, each point's outputs in ``designs/final/NAME/`` and ``out/solution@NAME.vtu``;
 - ``summary.json``: baseline and final coefficients, constraints, reductions, counts and times, and with
   warm starts the final design solved again from the free stream (:func:`free_stream_check`);
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cfdopt.problem import OBJECTIVES
-from cfdopt.verify_optimum import verification_line
+from cfdopt.optimize.problem import OBJECTIVES
+from cfdopt.optimize.verify import verification_line
 
 
 def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=None, exaggerate: float = 1.0,
@@ -37,21 +37,21 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
     """Run the case's optimization into ``out``; returns the summary written to ``out/summary.json``.
 
     Args:
-        cfg: the case (:func:`cfdopt.config.load_case`).
+        cfg: the case (:func:`cfdopt.case.schema.load_case`).
         out: results folder (exists).
         resume: replay ``out/checkpoint.npz`` and continue.
         progress: called with each iteration's history row.
         on_event: called with a dict for each failed (backed-off) evaluation.
         exaggerate: thickness exaggeration of ``shape.png``.
-        problem: an :class:`cfdopt.problem.AeroProblem` of ``cfg`` (its first flight point) to reuse (its
+        problem: an :class:`cfdopt.optimize.problem.AeroProblem` of ``cfg`` (its first flight point) to reuse (its
             compiled functions); default a new one.
-        backend: where the flight points are evaluated (:func:`cfdopt.parallel.make_backend`); default this
+        backend: where the flight points are evaluated (:func:`cfdopt.optimize.backends.make_backend`); default this
             process. The final design's outputs are computed here.
     """
-    from cfdopt.checkpoint import CHECKPOINT, Checkpoint, ResultsWriter, fingerprint
-    from cfdopt.multipoint import MultiPointProblem
-    from cfdopt.constraints import build_constraints
-    from cfdopt.optimize import run_optimization, violation
+    from cfdopt.optimize.checkpoint import CHECKPOINT, Checkpoint, ResultsWriter, fingerprint
+    from cfdopt.optimize.multipoint import MultiPointProblem
+    from cfdopt.optimize.constraints import build_constraints
+    from cfdopt.optimize.driver import run_optimization, violation
 
     t0 = time.perf_counter()
     out = Path(out)
@@ -137,14 +137,14 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
 
 
 def point_views(problem, final, base) -> list[tuple]:
-    """``(name, problem, final, base)`` per flight point of a :class:`cfdopt.multipoint.MultiPointProblem`: the
-    point's :class:`cfdopt.problem.AeroProblem` and the final and baseline :class:`cfdopt.optimize.Point` as seen
+    """``(name, problem, final, base)`` per flight point of a :class:`cfdopt.optimize.multipoint.MultiPointProblem`: the
+    point's :class:`cfdopt.optimize.problem.AeroProblem` and the final and baseline :class:`cfdopt.optimize.driver.Point` as seen
     at that point alone (its design vector, its coefficients). One point: ``[(None, problem.base, final, base)]``."""
     import dataclasses
 
-    from cfdopt.flowpoint import point_config
-    from cfdopt.multipoint import COEFFICIENTS
-    from cfdopt.parallel import problem_for
+    from cfdopt.case.flight import point_config
+    from cfdopt.optimize.multipoint import COEFFICIENTS
+    from cfdopt.optimize.backends import problem_for
 
     if problem.single:
         return [(None, problem.base, final, base)]
@@ -162,7 +162,7 @@ def _coefficients(point) -> dict:
 
 
 def infeasible_warning(summary: dict) -> str:
-    """The line that says a run found no feasible design (:func:`cfdopt.optimize.select_final`)."""
+    """The line that says a run found no feasible design (:func:`cfdopt.optimize.driver.select_final`)."""
     f = summary["final"]
     worst = max(f["constraints"], key=lambda k: abs(f["constraints"][k]))
     return (f"NO FEASIBLE DESIGN: every design evaluated violates a constraint by more than "
@@ -185,7 +185,7 @@ def trimmed_baseline(problem, cfg, U_start, final) -> dict | None:
     drag reduction; None when the case has no such target.
 
     The optimizer starts at the case's alpha, where the baseline may have another lift (ADODG case 2: CL 0.782 at
-    2.8 deg against 0.824), so its CD is not the drag at the target lift. The trim (:func:`cfdopt.trim.trim`)
+    2.8 deg against 0.824), so its CD is not the drag at the target lift. The trim (:func:`cfdopt.analysis.trim.trim`)
     starts from ``U_start`` (the final design's flow, a neighbour of the baseline's on the same mesh) at the final
     alpha, and stops within ``[optimize] feasibility_tolerance`` of the target, the tolerance the final design's CL
     meets.
@@ -194,7 +194,7 @@ def trimmed_baseline(problem, cfg, U_start, final) -> dict | None:
         ``alpha``, ``cl``, ``cd``, ``cm``, ``converged``, ``solves``, ``newton``, ``time_s``.
     """
     from cfdopt.flow.state import FlowConditions
-    from cfdopt.trim import trim
+    from cfdopt.analysis.trim import trim
 
     target = cl_target(cfg)  # None on a multi-point case
     if target is None:
@@ -211,9 +211,9 @@ def trimmed_baseline(problem, cfg, U_start, final) -> dict | None:
 
 
 def verify(cfg, problem, parts, free_stream: dict, reduction: float | None) -> dict:
-    """The verification of the final design (:mod:`cfdopt.verify_optimum`): ``verified``, ``reason``, the
+    """The verification of the final design (:mod:`cfdopt.optimize.verify`): ``verified``, ``reason``, the
     objective reduction on the case's mesh, from the free stream and on the finer mesh (``finer``), ``margin``."""
-    from cfdopt.verify_optimum import finer_mesh_check, judge
+    from cfdopt.optimize.verify import finer_mesh_check, judge
 
     finer = finer_mesh_check(cfg, problem.points, [b.design for _, _, _, b in parts],
                              [f.design for _, _, f, _ in parts], cfg.optimize.objective)
@@ -244,7 +244,7 @@ def free_stream_check(problem, final, base, rtol: float = 1e-4) -> dict:
         ``cl``, ``cd``, ``cm``, ``converged``, ``cd_reduction_percent`` of the free-stream solve and
         ``same_solution`` (its CD within ``rtol`` of the optimizer's).
     """
-    from cfdopt.errors import CfdoptError
+    from cfdopt.util.errors import CfdoptError
 
     try:
         ev = problem.evaluate(final.design)
@@ -259,7 +259,7 @@ def free_stream_check(problem, final, base, rtol: float = 1e-4) -> dict:
 def _write_final(out: Path, problem, final, parts, evs, writer) -> None:
     """``designs/final/`` (with one subfolder of flow outputs per flight point when there are several) and
     ``out/solution.vtu`` (``solution@NAME.vtu`` per point)."""
-    from cfdopt.solution import write_outputs
+    from cfdopt.analysis.outputs import write_outputs
 
     folder = out / "designs" / "final"
     writer.write_design(folder, final, dict(evaluation=final.index))
@@ -283,8 +283,8 @@ def _load_design(folder: Path):
 
 def draw_figures(out: Path, objective: str = "cd", exaggerate: float = 1.0) -> list[Path]:
     """convergence.png, shape.png and cp.png from ``history.csv`` and ``designs/`` (no solving)."""
-    from cfdopt.checkpoint import read_history
-    from cfdopt.errors import CfdoptError
+    from cfdopt.optimize.checkpoint import read_history
+    from cfdopt.util.errors import CfdoptError
     from cfdopt.plots.optimize import plot_cp_comparison, plot_optimization_convergence, plot_shapes
 
     out = Path(out)

@@ -1,4 +1,4 @@
-"""Markdown reference of every case-file key, generated from the section dataclasses in :mod:`cfdopt.config`."""
+"""Markdown reference of every case-file key, generated from the section dataclasses in :mod:`cfdopt.case.schema`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import dataclasses
 import inspect
 import typing
 
-from cfdopt.config import SECTIONS, _toml_value
+from cfdopt.case.schema import SECTIONS, _toml_value
 
 _INTRO = """# Case file format (`case.toml`)
 
@@ -16,7 +16,7 @@ out of range are errors that name the file, the key and what was expected. Any k
 command line: `cfdopt solve CASE --set flow.mach=0.8 --set mesh.n_normal=32`.
 `cfdopt check CASE` prints the resolved configuration.
 
-This page is generated from `cfdopt/config.py` (and `cfdopt/snn/settings.py`) by
+This page is generated from `cfdopt/case/schema.py` (and `cfdopt/snn/settings.py`) by
 `python scripts/gen_case_docs.py`; a test fails when the two disagree.
 """
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import jax.numpy as jnp
 import numpy as np
 
-from cfdopt.errors import ConfigError
+from cfdopt.util.errors import ConfigError
 from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, RHO
 from cfdopt.flow.model import FlowModel
 
@@ -24,7 +24,7 @@ Y_PLUS_WARNING = 1.0
 def case_grid(cfg, design_file: Path | None = None):
     """``(grid, flow)`` of the case: the baseline C-grid, or the grid deformed to the design in ``design_file``.
 
-    The design vector has the layout of :mod:`cfdopt.design` (the same as ``cfdopt optimize`` writes), so a
+    The design vector has the layout of :mod:`cfdopt.geometry.design` (the same as ``cfdopt optimize`` writes), so a
     design from an optimization history solves on exactly the mesh the optimizer saw, checked as the optimizer
     checks it (:func:`cfdopt.mesh.check_deformation` against the baseline grid: a ``MeshError`` names the wall
     node and the design variables responsible).
@@ -32,8 +32,8 @@ def case_grid(cfg, design_file: Path | None = None):
     from cfdopt.flow.state import FlowConditions
     from cfdopt.mesh import check_deformation
     from cfdopt.mesh.flatplate import FLAT_PLATE
-    from cfdopt.problem import AeroProblem, baseline_grid
-    from cfdopt.setup import flow_setup
+    from cfdopt.optimize.problem import AeroProblem, baseline_grid
+    from cfdopt.case.build import flow_setup
 
     if cfg.geometry.airfoil == FLAT_PLATE:
         if design_file is not None:
@@ -59,12 +59,12 @@ def write_history(history, path: Path) -> None:
 
 def wall_report(U, grid, flow, model: FlowModel) -> dict:
     """``{"y_plus_max", "y_plus_mean"}`` of the first wall cells and where the SA clip acts
-    (``"chi_min", "share_nonpositive", "share_transition"``, :func:`cfdopt.flow.sa.clip_activity`);
+    (``"chi_min", "share_nonpositive", "share_transition"``, :func:`cfdopt.flow.rans.sa.clip_activity`);
     empty for an inviscid model."""
     if not model.viscous:
         return {}
-    from cfdopt.flow.rans import y_plus
-    from cfdopt.flow.sa import clip_activity
+    from cfdopt.flow.rans.terms import y_plus
+    from cfdopt.flow.rans.sa import clip_activity
 
     yp = np.asarray(y_plus(jnp.asarray(U), grid, flow, model))
     return dict(y_plus_max=float(yp.max()), y_plus_mean=float(yp.mean()),
@@ -73,7 +73,7 @@ def wall_report(U, grid, flow, model: FlowModel) -> dict:
 
 def chi_field(U, flow, model: FlowModel) -> np.ndarray:
     """``(ni, nj)`` cell values of ``chi = nu_tilde / nu`` of a RANS-SA state ``U`` ``(ni, nj, 5)``."""
-    from cfdopt.flow.rans import transport
+    from cfdopt.flow.rans.terms import transport
     from cfdopt.flow.state import primitive
 
     _, _, nu, nu_tilde = transport(primitive(jnp.asarray(U), flow.gamma), flow, model)
@@ -91,7 +91,7 @@ def cell_fields(U, flow, model: FlowModel) -> dict:
     for k, name in enumerate(model.layout.scalars):
         fields[name] = W[..., MEAN_FLOW + k]
     if model.viscous:
-        from cfdopt.flow.rans import transport
+        from cfdopt.flow.rans.terms import transport
 
         mu_lam, mu_t, _, _ = transport(jnp.asarray(W), flow, model)
         fields["eddy_viscosity_ratio"] = np.asarray(mu_t / mu_lam)
@@ -110,7 +110,7 @@ def write_outputs(out: Path, grid, flow, model: FlowModel, result, summary: dict
     columns, header = [xy, cp], "x,y,cp"
     title = f"M {float(flow.mach):g}, alpha {float(flow.alpha):g} deg: CL {summary['cl']:.4f}, CD {summary['cd']:.5f}"
     if model.viscous:
-        from cfdopt.flow.rans import skin_friction
+        from cfdopt.flow.rans.terms import skin_friction
 
         cf = np.asarray(skin_friction(U, grid, flow, model)[1])
         columns.append(cf)

@@ -11,12 +11,12 @@ descent with a unit Hessian) moves the design by about one bound, and scipy's
 tolerances mean the same thing for any case.
 
 A design is evaluated at every flight point of the case through
-:class:`cfdopt.multipoint.MultiPointProblem` (the objective the weighted sum over
+:class:`cfdopt.optimize.multipoint.MultiPointProblem` (the objective the weighted sum over
 the points, each aerodynamic constraint at its point); where the points run
-(this process, Dask workers: :mod:`cfdopt.parallel`) is not this module's concern.
+(this process, Dask workers: :mod:`cfdopt.optimize.backends`) is not this module's concern.
 
 Constraints are components in scipy's SLSQP convention, ``c(x) >= 0`` or ``c(x) = 0``, built by
-:func:`cfdopt.constraints.build_constraints`; :func:`violation` compares them in their own units. L-BFGS-B
+:func:`cfdopt.optimize.constraints.build_constraints`; :func:`violation` compares them in their own units. L-BFGS-B
 (bounds only) is the default; SLSQP is used when the case has any constraint.
 
 Every evaluation computes the objective, its gradient and all constraints with
@@ -27,7 +27,7 @@ objective is set above every value seen so far, each aerodynamic constraint
 further from feasible than at any good point, and the gradient is the last
 good one, so the line search of either method shrinks the step (and never
 takes a failed point as its iterate); the event goes
-to ``on_event`` and the run continues. With a :class:`cfdopt.checkpoint.Checkpoint`
+to ``on_event`` and the run continues. With a :class:`cfdopt.optimize.checkpoint.Checkpoint`
 the cache is saved after every evaluation, and a resumed run replays the same
 deterministic scipy sequence from it, evaluating only what was never computed.
 
@@ -48,8 +48,8 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.optimize
 
-from cfdopt.constraints import ConstraintSet, aero_value_grad, build_constraints
-from cfdopt.errors import CfdoptError, ConfigError
+from cfdopt.optimize.constraints import ConstraintSet, aero_value_grad, build_constraints
+from cfdopt.util.errors import CfdoptError, ConfigError
 
 FAIL_MARGIN = 1.0
 """A failed point's scaled objective is the worst good value seen plus this (a unit step's worth of descent), and
@@ -75,7 +75,7 @@ class Point:
         cons: ``(m,)`` constraint values; ``cons_jac``: ``(m, n)`` ``dc/dx``.
         objective: unscaled ``J``; coefficients: ``{"cl", "cd", "cm"}`` (several flight points: their weighted
             means, and each point's as ``"cd@NAME"``, ``"alpha@NAME"``:
-            :meth:`cfdopt.multipoint.MultiPointProblem.coefficients`);
+            :meth:`cfdopt.optimize.multipoint.MultiPointProblem.coefficients`);
             alpha: degrees (of the first point).
         surface: ``(n_airfoil, 3)`` wall-face ``x, y, Cp`` (one Cp column per flight point; empty for a failed point).
         flow_s, adjoint_s: wall time of the flow solve (every attempt, a failed point's too) and of the
@@ -196,10 +196,10 @@ class Evaluator:
     """Design -> :class:`Point` with a cache keyed by the exact bits of ``x``.
 
     Args:
-        problem: a :class:`cfdopt.multipoint.MultiPointProblem` (the case's flight points through a backend, in
-            this process or on Dask workers), or an :class:`cfdopt.problem.AeroProblem` (its case's one point, here).
-        objective: objective name (:data:`cfdopt.problem.OBJECTIVES`).
-        constraints: from :func:`cfdopt.constraints.build_constraints`.
+        problem: a :class:`cfdopt.optimize.multipoint.MultiPointProblem` (the case's flight points through a backend, in
+            this process or on Dask workers), or an :class:`cfdopt.optimize.problem.AeroProblem` (its case's one point, here).
+        objective: objective name (:data:`cfdopt.optimize.problem.OBJECTIVES`).
+        constraints: from :func:`cfdopt.optimize.constraints.build_constraints`.
         cached: points from a checkpoint, replayed without computing.
         on_point: called with ``(point, warm)`` for each newly computed point (checkpointing),
             ``warm`` from :meth:`warm_record`.
@@ -213,7 +213,7 @@ class Evaluator:
 
     def __init__(self, problem, objective: str, constraints: ConstraintSet, cached=(), on_point=None, on_event=None,
                  warm_start: bool = True, first_step: float = 1.0, warm: dict | None = None):
-        from cfdopt.multipoint import MultiPointProblem
+        from cfdopt.optimize.multipoint import MultiPointProblem
 
         if not isinstance(problem, MultiPointProblem):  # an AeroProblem: its case's point, in this process
             problem = MultiPointProblem(problem.cfg, problem=problem)
@@ -423,11 +423,11 @@ def run_optimization(problem, opt_cfg, *, cached=(), warm=None, on_point=None, o
     """Minimize the case's objective from the baseline design (or from ``initial``).
 
     Args:
-        problem: a :class:`cfdopt.multipoint.MultiPointProblem` (the case's flight points through a backend, in
-            this process or on Dask workers), or an :class:`cfdopt.problem.AeroProblem` (its case's one point, here).
+        problem: a :class:`cfdopt.optimize.multipoint.MultiPointProblem` (the case's flight points through a backend, in
+            this process or on Dask workers), or an :class:`cfdopt.optimize.problem.AeroProblem` (its case's one point, here).
         opt_cfg: the ``[optimize]`` section.
         cached, warm: points and warm-start record of an interrupted run
-            (:meth:`cfdopt.checkpoint.Checkpoint.load`).
+            (:meth:`cfdopt.optimize.checkpoint.Checkpoint.load`).
         on_point: called with every newly computed :class:`Point` and the warm-start record
             (:meth:`Evaluator.warm_record`) to save with it (checkpoint writer).
         on_event: called with a dict for every failed point (logged, not fatal).

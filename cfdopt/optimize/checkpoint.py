@@ -1,9 +1,9 @@
 """What an optimization run leaves on disk, written as it goes: checkpoint, history, one folder per design.
 
-- ``checkpoint.npz``: every evaluated point (:class:`cfdopt.optimize.Point`,
+- ``checkpoint.npz``: every evaluated point (:class:`cfdopt.optimize.driver.Point`,
   as JSON with exact float round-trip) and the warm-start record: the flow of
   the current iterate (where the next solve starts) and the newest flow
-  (:meth:`cfdopt.optimize.Evaluator.warm_record`). Rewritten atomically (temporary file, then
+  (:meth:`cfdopt.optimize.driver.Evaluator.warm_record`). Rewritten atomically (temporary file, then
   ``os.replace``) after each evaluation, so a run killed at any instant,
   ``kill -9`` included, leaves the previous complete checkpoint. A resumed run
   replays scipy's deterministic sequence of requests from it bit for bit and
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cfdopt.config import config_to_dict
-from cfdopt.errors import CfdoptError
+from cfdopt.case.schema import config_to_dict
+from cfdopt.util.errors import CfdoptError
 
 CHECKPOINT = "checkpoint.npz"
 VERSION = 3
@@ -62,7 +62,7 @@ def point_to_dict(point) -> dict:
 
 
 def point_from_dict(data: dict):
-    from cfdopt.optimize import Point
+    from cfdopt.optimize.driver import Point
 
     arrays = {k: np.asarray(data[k], dtype=np.float64) for k in _ARRAYS}
     arrays["cons_jac"] = arrays["cons_jac"].reshape(data["cons_jac_shape"])
@@ -111,7 +111,7 @@ class Checkpoint:
 
     def save(self, point, warm: dict) -> None:
         """Add one newly computed point and the warm-start record
-        (:meth:`cfdopt.optimize.Evaluator.warm_record`), atomically."""
+        (:meth:`cfdopt.optimize.driver.Evaluator.warm_record`), atomically."""
         self.points.append(point_to_dict(point))
         meta = json.dumps(dict(version=VERSION, fingerprint=self.fingerprint, points=self.points,
                                anchor=warm["anchor"]))

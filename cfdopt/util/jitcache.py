@@ -16,7 +16,7 @@ and calls with the cache off go to plain ``jax.jit``.
 A stored program is compiled (or read from the XLA cache) ahead of time for
 its argument shapes, and ``f.warm(*args)`` does only that, without running
 it: a thread can load the next mesh level's programs while the current level
-solves (:func:`cfdopt.solver.solve_flow`). Loading and calling are safe from
+solves (:func:`cfdopt.solve.newton.solve_flow`). Loading and calling are safe from
 several threads; a program is loaded once per process.
 
 :func:`cached_array` keeps a computed NumPy array (such as the nested-dissection

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cfdopt.flow.state import FlowConditions
-from cfdopt.solver import solve_with_fallback
+from cfdopt.solve.newton import solve_with_fallback
 
 PARTS = ("cl_p", "cl_v", "cd_p", "cd_v", "cm_p", "cm_v")
 """Pressure and viscous parts of the coefficients, in a row of a viscous (rans-sa) model only."""
@@ -94,9 +94,9 @@ def solve_point(grid, flow: FlowConditions, numerics, settings, U_warm=None, cal
     Args:
         grid: the C-grid.
         flow: the point's free stream.
-        numerics, settings: as :func:`cfdopt.solver.solve_flow`.
+        numerics, settings: as :func:`cfdopt.solve.newton.solve_flow`.
         U_warm: start state ``(ni, nj, nvar)``; None: the free stream.
-        callback: passed to :func:`cfdopt.solver.solve_flow` (per-iteration history).
+        callback: passed to :func:`cfdopt.solve.newton.solve_flow` (per-iteration history).
 
     Returns:
         ``(point, U)``: the :class:`PolarPoint` and its converged state, or None when it did not converge.
@@ -123,7 +123,7 @@ def sweep(grid, flow: FlowConditions, numerics, settings, variable: str, values,
     Args:
         grid: the C-grid (one for every point: alpha and Mach enter through the free stream alone).
         flow: the case's free stream; ``variable`` (``"alpha"`` or ``"mach"``) is replaced by each value.
-        numerics, settings: as :func:`cfdopt.solver.solve_flow`.
+        numerics, settings: as :func:`cfdopt.solve.newton.solve_flow`.
         variable: the swept attribute of ``flow``.
         values: the values to solve at.
         on_point: called with each :class:`PolarPoint` as it is solved (progress).
@@ -149,9 +149,9 @@ def sweep(grid, flow: FlowConditions, numerics, settings, variable: str, values,
 
 
 def case_polar(cfg, on_point=None) -> list[PolarPoint]:
-    """The polar of a case (:func:`cfdopt.config.load_case`) as its ``[polar]`` section asks, on its baseline grid."""
-    from cfdopt.setup import flow_setup
-    from cfdopt.solution import case_grid
+    """The polar of a case (:func:`cfdopt.case.schema.load_case`) as its ``[polar]`` section asks, on its baseline grid."""
+    from cfdopt.case.build import flow_setup
+    from cfdopt.analysis.outputs import case_grid
 
     setup = flow_setup(cfg)
     grid, flow = case_grid(cfg)

@@ -28,8 +28,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from cfdopt.adjoint import AdjointResult, make_adjoint, pull_back
-from cfdopt.design import DesignSpace, design_space
-from cfdopt.errors import ConfigError, SolveError
+from cfdopt.geometry.design import DesignSpace, design_space
+from cfdopt.util.errors import ConfigError, SolveError
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.model import EULER_MODEL, FlowModel
 from cfdopt.flow.residual import make_residual
@@ -38,8 +38,8 @@ from cfdopt.geometry import close_trailing_edge, is_closed, load_airfoil
 from cfdopt.mesh import CGrid, cgrid_from_config, check_deformation, deform
 from cfdopt.mesh.cgrid import ViscousSpacing, surface_for_grid
 from cfdopt.mesh.flatplate import FLAT_PLATE, flat_plate_from_config
-from cfdopt.setup import flow_setup
-from cfdopt.solver import SolveResult, final_jacobian, solve_with_fallback
+from cfdopt.case.build import flow_setup
+from cfdopt.solve.newton import SolveResult, final_jacobian, solve_with_fallback
 
 OBJECTIVES: dict[str, Callable[[dict], jax.Array]] = {
     "cd": lambda c: c["cd"],

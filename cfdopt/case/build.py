@@ -1,10 +1,10 @@
 """The one place where a case's ``[flow]`` and ``[numerics]`` become the model and its settings.
 
 Every command (``solve``, ``gradient``, ``optimize``, ``mesh``) and
-:class:`cfdopt.problem.AeroProblem` build their flow objects through
+:class:`cfdopt.optimize.problem.AeroProblem` build their flow objects through
 :func:`flow_setup`, so none can run another model than the case asks for.
-Defaults live in :mod:`cfdopt.config` alone, those that depend on the model
-filled in when the case is loaded (:func:`cfdopt.config.model_defaults`);
+Defaults live in :mod:`cfdopt.case.schema` alone, those that depend on the model
+filled in when the case is loaded (:func:`cfdopt.case.schema.model_defaults`);
 the dataclasses built here take every case key explicitly. :func:`unused_keys` names the keys a case
 sets that its model does not read.
 """
@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cfdopt.config import model_defaults
+from cfdopt.case.schema import model_defaults
 from cfdopt.flow.model import FlowModel
 from cfdopt.flow.residual import Numerics
 from cfdopt.flow.state import FlowConditions
-from cfdopt.solver import SolverSettings
+from cfdopt.solve.newton import SolverSettings
 
 RANS_ONLY = ("flow.reynolds", "flow.temperature", "flow.prandtl", "flow.prandtl_turbulent", "flow.nu_tilde_farfield",
              "numerics.sa_clip", "numerics.sharpness", "numerics.sa_ft2", "mesh.normal_spacing",
@@ -57,8 +57,8 @@ def flow_model(cfg) -> FlowModel:
 
 
 def flow_setup(cfg) -> FlowSetup:
-    """Numerics, solver settings and free stream of a case (:func:`cfdopt.config.load_case`; a configuration
-    built otherwise gets its model's defaults here, :func:`cfdopt.config.model_defaults`)."""
+    """Numerics, solver settings and free stream of a case (:func:`cfdopt.case.schema.load_case`; a configuration
+    built otherwise gets its model's defaults here, :func:`cfdopt.case.schema.model_defaults`)."""
     cfg = model_defaults(cfg)
     n = cfg.numerics
     model = flow_model(cfg)

@@ -7,7 +7,7 @@ the coarse mesh's own error (a reduction that halves, or vanishes, on a finer me
 Destarac et al. 2018, "An example of a pitfall in aerodynamic shape optimization", AIAA J. 56(4)). So at the
 end of ``cfdopt optimize`` (``[optimize] verify``, default on) the final design is
 
-1. solved again from the free stream on the case's mesh (:func:`cfdopt.optimize_run.free_stream_check`;
+1. solved again from the free stream on the case's mesh (:func:`cfdopt.optimize.run.free_stream_check`;
    with ``warm_start = false`` every evaluation already was), and
 2. solved, with the baseline, from the free stream on the case's mesh refined by one family level
    (:func:`family_refinement`: twice the cells each way, the first cell split as a geometric family splits
@@ -29,8 +29,8 @@ import time
 
 import numpy as np
 
-from cfdopt.errors import CfdoptError
-from cfdopt.problem import OBJECTIVES
+from cfdopt.util.errors import CfdoptError
+from cfdopt.optimize.problem import OBJECTIVES
 
 
 def family_refinement(cfg):
@@ -42,7 +42,7 @@ def family_refinement(cfg):
     coarser one (as the NASA TMR family grids: each level every other point of the next); explicit surface
     spacings are halved; mesh sequencing takes one more level, down to the case's own coarsest.
     """
-    from cfdopt.problem import baseline_grid
+    from cfdopt.optimize.problem import baseline_grid
 
     grid = baseline_grid(cfg)
     line = np.asarray(grid.nodes)[grid.ni // 2]
@@ -71,17 +71,17 @@ def finer_mesh_check(cfg, points, base_designs, final_designs, objective: str) -
 
     Args:
         cfg: the case.
-        points: its :class:`cfdopt.flowpoint.FlowPoint` s (weights of the objective).
+        points: its :class:`cfdopt.case.flight.FlowPoint` s (weights of the objective).
         base_designs, final_designs: each point's design vector (:meth:`MultiPointProblem.local_design`).
-        objective: the case's objective name (:data:`cfdopt.problem.OBJECTIVES`).
+        objective: the case's objective name (:data:`cfdopt.optimize.problem.OBJECTIVES`).
 
     Returns:
         ``mesh`` (cells), ``converged``, and when converged ``baseline`` and ``final`` (``cl``, ``cd``,
         ``cm``, ``objective``; with several points each point's under ``points``), ``objective_reduction_percent``,
         ``cd_reduction_percent``; else ``message`` (the fold, the failed or unphysical solve); ``time_s``.
     """
-    from cfdopt.flowpoint import point_config
-    from cfdopt.problem import AeroProblem
+    from cfdopt.case.flight import point_config
+    from cfdopt.optimize.problem import AeroProblem
 
     t0 = time.perf_counter()
     fine = family_refinement(cfg)
@@ -115,7 +115,7 @@ def judge(reduction: float | None, free_stream: dict, finer: dict, margin: float
 
     Args:
         reduction: the objective reduction (percent) on the case's mesh, as the optimizer measured it.
-        free_stream: per flight point (name -> dict of :func:`cfdopt.optimize_run.free_stream_check`), or
+        free_stream: per flight point (name -> dict of :func:`cfdopt.optimize.run.free_stream_check`), or
             empty when every evaluation was solved from the free stream.
         finer: :func:`finer_mesh_check`.
         margin: largest ``|reduction_finer - reduction| / |reduction|``.

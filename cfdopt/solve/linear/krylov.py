@@ -5,7 +5,7 @@ Two tools, both exact to round-off:
 * :func:`nested_dissection` orders the cells of a C-grid for the sparse LU
   (unknowns flattened C order ``(i nj + j) 4 + k``, the 4x4 blocks kept
   together). The cell graph (MUSCL cross of radius 2 plus the wake-cut
-  coupling, :func:`cfdopt.flow.jacobian.cell_pattern`) is split recursively
+  coupling, :func:`cfdopt.solve.linear.jacobian.cell_pattern`) is split recursively
   at the index-space median of its longer extent; the separator is the set of
   cells on one side with a neighbour on the other (two lines wide for the
   radius-2 stencil, plus the wake cells coupled across the cut) and is
@@ -39,7 +39,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from cfdopt.flow.jacobian import Factorization, SparseJacobian, cell_pattern
+from cfdopt.solve.linear.jacobian import Factorization, SparseJacobian, cell_pattern
 from cfdopt.flow.layout import MEAN_FLOW
 from cfdopt.flow.stencil import Stencil
 

@@ -1,7 +1,7 @@
 """Trim to a lift coefficient: the angle of attack at which a shape has ``CL = target``.
 
 Secant steps on ``CL(alpha)``, each solve started from the previous converged flow (continuation, as in
-:mod:`cfdopt.polar`, whose :func:`~cfdopt.polar.solve_point` does every solve):
+:mod:`cfdopt.analysis.polar`, whose :func:`~cfdopt.analysis.polar.solve_point` does every solve):
 
     alpha_{k+1} = alpha_k + (CL* - CL_k) / s_k,
 
@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 
 from cfdopt.flow.state import FlowConditions
-from cfdopt.polar import PolarPoint, solve_point
+from cfdopt.analysis.polar import PolarPoint, solve_point
 
 
 def lift_slope(mach: float) -> float:
@@ -37,7 +37,7 @@ class TrimResult:
     Attributes:
         converged: whether ``|cl - target| <= tol`` at the last converged point.
         target: the lift coefficient asked for.
-        point: the last converged :class:`~cfdopt.polar.PolarPoint` (alpha, CL, CD, CM, parts), None if none.
+        point: the last converged :class:`~cfdopt.analysis.polar.PolarPoint` (alpha, CL, CD, CM, parts), None if none.
         points: every point solved, in order, failed ones included.
         U: the flow of ``point`` ``(ni, nj, nvar)``, a start for the next solve (continuation), None if none.
     """
@@ -73,14 +73,14 @@ def trim(grid, flow: FlowConditions, numerics, settings, target: float, U_warm=N
     Args:
         grid: the C-grid.
         flow: the free stream; its ``alpha`` (degrees) is the first point.
-        numerics, settings: as :func:`cfdopt.solver.solve_flow`.
+        numerics, settings: as :func:`cfdopt.solve.newton.solve_flow`.
         target: the lift coefficient.
         U_warm: start state of the first solve ``(ni, nj, nvar)`` (a neighbouring flow); None: the free stream.
         slope: first estimate of ``dCL/dalpha`` per degree; default :func:`lift_slope` of ``flow.mach``.
         tol: accepted ``|CL - target|``.
         max_step: largest change of alpha per step, degrees.
         max_solves: most points solved.
-        on_point: called with each :class:`~cfdopt.polar.PolarPoint` as it is solved (progress).
+        on_point: called with each :class:`~cfdopt.analysis.polar.PolarPoint` as it is solved (progress).
 
     Returns:
         :class:`TrimResult`; never raises for a failed solve.

@@ -9,10 +9,10 @@ balance of cell ``(i, j)`` are
     R_sa   = - sum_faces (rho D / sigma) grad(nuhat) . S - A s  (nuhat)
 
 with the Navier-Stokes viscous flux ``F_v = (0, tau . n, u . tau . n +
-k grad(p/rho) . n)`` (:func:`cfdopt.flow.viscous.viscous_fluxes`;
+k grad(p/rho) . n)`` (:func:`cfdopt.flow.rans.viscous.viscous_fluxes`;
 ``mu = mu_lam + mu_t``, ``k = gamma/(gamma-1) (mu_lam/Pr + mu_t/Pr_t)``),
 Sutherland's law ``mu_lam = mu_inf sutherland(gamma p / rho, T_inf)``, the
-eddy viscosity ``mu_t`` and SA diffusivity ``D`` of :mod:`cfdopt.flow.sa`,
+eddy viscosity ``mu_t`` and SA diffusivity ``D`` of :mod:`cfdopt.flow.rans.sa`,
 and the SA source per unit volume in ``nuhat`` units (the TMR compressible
 form divided by ``nu_inf``)
 
@@ -21,7 +21,7 @@ form divided by ``nu_inf``)
 ``Q = sa_source(nu_tilde, nu, dv/dx - du/dy, d)`` with ``d`` the wall
 distance (:func:`cfdopt.mesh.wall_distance.wall_distance`, differentiable in
 the nodes). Cell gradients are least squares, face gradients the average
-with the edge-normal correction (:mod:`cfdopt.flow.viscous`), on one ghost
+with the edge-normal correction (:mod:`cfdopt.flow.rans.viscous`), on one ghost
 layer built here: at a no-slip wall :func:`cfdopt.flow.boundary.noslip_ghost`
 (velocity and ``nuhat`` zero at the face, adiabatic), on a symmetry plane
 the mirror state, across a cut the facing cell, and at the far field a copy
@@ -52,10 +52,10 @@ import numpy as np
 from cfdopt.flow.boundary import noslip_ghost, wall_ghost
 from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, MY, NUHAT, RHO
 from cfdopt.flow.model import FlowModel
-from cfdopt.flow.sa import SA_CONSTANTS, diffusivity, eddy_viscosity, sa_source
+from cfdopt.flow.rans.sa import SA_CONSTANTS, diffusivity, eddy_viscosity, sa_source
 from cfdopt.flow.state import FlowConditions, primitive
 from cfdopt.flow.stencil import DIAGONALS, Stencil, cross
-from cfdopt.flow.viscous import cell_gradients, diffusion_fluxes, sutherland, viscous_fluxes
+from cfdopt.flow.rans.viscous import cell_gradients, diffusion_fluxes, sutherland, viscous_fluxes
 from cfdopt.mesh.types import metrics
 from cfdopt.mesh.wall_distance import wall_distance
 

@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from cfdopt.errors import ConfigError
+from cfdopt.util.errors import ConfigError
 from cfdopt.geometry import CstParams, HicksHenne
 from cfdopt.geometry.parametrization import build_shape
 

@@ -1,9 +1,9 @@
 """One design at several flight points: the weighted objective, per-point constraints, through a backend.
 
-A case lists its flight points as ``[[flow.point]]`` tables (:func:`cfdopt.flowpoint.case_points`; without
+A case lists its flight points as ``[[flow.point]]`` tables (:func:`cfdopt.case.flight.case_points`; without
 them it is the one point of ``[flow]``). :class:`MultiPointProblem` is what the optimizer
-(:class:`cfdopt.optimize.Evaluator`) asks for a design's values and gradients: it turns the design into one
-:class:`cfdopt.parallel.PointTask` per point, hands them to a backend (:mod:`cfdopt.parallel`: in this
+(:class:`cfdopt.optimize.driver.Evaluator`) asks for a design's values and gradients: it turns the design into one
+:class:`cfdopt.optimize.backends.PointTask` per point, hands them to a backend (:mod:`cfdopt.optimize.backends`: in this
 process or on Dask workers) and combines the results:
 
     J = sum_k w_k J_k,   dJ/dd = sum_k w_k E_k dJ_k/dd_k,
@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cfdopt.design import DesignSpace
-from cfdopt.flowpoint import case_points, point_config
-from cfdopt.parallel import PointTask, SerialBackend, keep_problem, problem_for
+from cfdopt.geometry.design import DesignSpace
+from cfdopt.case.flight import case_points, point_config
+from cfdopt.optimize.backends import PointTask, SerialBackend, keep_problem, problem_for
 
 COEFFICIENTS = ("cl", "cd", "cm")
 
@@ -34,7 +34,7 @@ COEFFICIENTS = ("cl", "cd", "cm")
 @dataclass(frozen=True)
 class PointsDesignSpace(DesignSpace):
     """The design space of a multi-point case with ``[design] alpha = true``: the shape variables of
-    :class:`cfdopt.design.DesignSpace`, then one angle of attack (degrees) per point.
+    :class:`cfdopt.geometry.design.DesignSpace`, then one angle of attack (degrees) per point.
 
     Attributes:
         alphas0: each point's angle of attack, the start values of its variable.
@@ -67,16 +67,16 @@ def points_space(space: DesignSpace, points) -> DesignSpace:
 
 
 class MultiPointProblem:
-    """The flight points of a case, evaluated through a backend; what :class:`cfdopt.optimize.Evaluator` drives.
+    """The flight points of a case, evaluated through a backend; what :class:`cfdopt.optimize.driver.Evaluator` drives.
 
     Args:
-        cfg: the case (:func:`cfdopt.config.load_case`).
-        backend: a :mod:`cfdopt.parallel` backend; default :class:`cfdopt.parallel.SerialBackend`.
-        problem: an :class:`cfdopt.problem.AeroProblem` of the case's first point to reuse (its compiled
+        cfg: the case (:func:`cfdopt.case.schema.load_case`).
+        backend: a :mod:`cfdopt.optimize.backends` backend; default :class:`cfdopt.optimize.backends.SerialBackend`.
+        problem: an :class:`cfdopt.optimize.problem.AeroProblem` of the case's first point to reuse (its compiled
             functions); it joins this process's problem cache.
 
     Attributes:
-        points: the :class:`cfdopt.flowpoint.FlowPoint` s.
+        points: the :class:`cfdopt.case.flight.FlowPoint` s.
         space: the whole design space (:func:`points_space`).
         base: the first point's problem, built here for the design space, the grid size and the model.
     """
@@ -126,7 +126,7 @@ class MultiPointProblem:
         return results[0].U if self.single else np.stack([r.U for r in results])
 
     def evaluate(self, d, state=None, adjoints=()) -> list:
-        """Every point of design ``d`` through the backend: one :class:`cfdopt.parallel.PointResult` each,
+        """Every point of design ``d`` through the backend: one :class:`cfdopt.optimize.backends.PointResult` each,
         in point order; ``state`` the warm start (:meth:`state` of an earlier design) or None."""
         tasks = [PointTask(self.cfg, p, self.local_design(d, k), U0, tuple(adjoints))
                  for k, (p, U0) in enumerate(zip(self.points, self.starts(state)))]

@@ -14,14 +14,14 @@ takes the same Newton iterations as 0.1 with 6 LU factorisations and 134
 GMRES iterations instead of 8 and 150), never tighter than the final
 step needs to meet the tolerance (:func:`forcing_term`), by GMRES on the exact operator
 preconditioned by a lagged LU of the exact Jacobian
-(:class:`cfdopt.flow.linsolve.NewtonLinearSolver`). The CFL number follows switched
+(:class:`cfdopt.solve.linear.krylov.NewtonLinearSolver`). The CFL number follows switched
 evolution relaxation (SER, Mulder & van Leer 1985),
 ``CFL_{n+1} = g CFL_n ||R_n|| / ||R_{n+1}||`` (growth ``g = 2`` per full
 step, the factor kept in [0.5, 1000]) capped at ``cfl_max``, so the
 method starts as a robust implicit time march from the free stream and ends
 as Newton's method with quadratic convergence. A transported
 scalar's change (SA's ``rho nuhat``) is clamped cell by cell to
-``max_change`` of its scale (:func:`cfdopt.step_control.clamp_scalars`). With the line search
+``max_change`` of its scale (:func:`cfdopt.solve.step_control.clamp_scalars`). With the line search
 below, a step retried at a lower CFL after a rejected one solves its linear
 system to at most ``RETRY_FORCING``. The step ``omega`` is then
 limited so that density and pressure change by at most ``max_change`` (50%)
@@ -38,7 +38,7 @@ them overshoot (a two-cycle on TMR's 225 x 65 grid at alpha 10, docs/rans.md). A
 The residual norm is the L2 norm of the flux balance ``R`` over all cells
 and equations; convergence is the drop ``||R|| / ||R(free stream)||`` below
 the tolerance (default 1e-10), or, once the drop is under ``ROUNDOFF_WINDOW``
-(1e-8), a residual at or under its round-off level (:func:`cfdopt.step_control.roundoff_level`):
+(1e-8), a residual at or under its round-off level (:func:`cfdopt.solve.step_control.roundoff_level`):
 "converged to round-off", a state float64 cannot improve on, where the
 tolerance asked for more than the arithmetic resolves.
 
@@ -80,47 +80,60 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from cfdopt.config import COARSE_ENTROPY_FIX_LINEAR, MAX_ITERATIONS, MESH_LEVELS, NumericsConfig
 from cfdopt.flow.forces import force_coefficients
-from cfdopt.flow.jacobian import Factorization, SparseJacobian, jacobian_assembler
-from cfdopt.flow.linsolve import NewtonLinearSolver, nested_dissection
+from cfdopt.solve.linear.jacobian import Factorization, SparseJacobian, jacobian_assembler
+from cfdopt.solve.linear.krylov import NewtonLinearSolver, nested_dissection
 from cfdopt.flow.model import FlowModel
 from cfdopt.flow.physical import PhysicalCheck, _physical_fields, check_physical
 from cfdopt.flow.residual import Numerics, make_residual, spectral_radius
 from cfdopt.flow.stencil import convective_stencil
 from cfdopt.flow.symmetry import asymmetry, mirror_state
 from cfdopt.flow.state import FlowConditions, freestream_scalars, uniform_state
-from cfdopt.jitcache import cached_array, cached_jit
+from cfdopt.util.jitcache import cached_array, cached_jit
 from cfdopt.mesh.coarsen import can_coarsen, coarsen, prolong_cells
 from cfdopt.mesh.types import CGrid
-from cfdopt.step_control import ROUNDOFF_WINDOW, clamp_scalars, is_physical, roundoff_level, step_limit
+from cfdopt.solve.step_control import ROUNDOFF_WINDOW, clamp_scalars, is_physical, roundoff_level, step_limit
+
+
+COARSE_ENTROPY_FIX_LINEAR = 0.002
+"""Least linear-wave width of a coarse mesh-sequencing level (``SolverSettings.coarse_linear_fix``): with 1e-4 the
+112 x 32 level of cases/tmr-naca0012 stalls (docs/rans.md); the grid asked for runs the case's width."""
+LINE_SEARCH = {"euler": "none", "rans-sa": "unsteady-residual"}
+"""Step acceptance per model (``SolverSettings.line_search``)."""
+MAX_ITERATIONS = {"euler": 100, "rans-sa": 200}
+"""Newton iterations per grid per model: alpha 0 on the 449 x 129 class of cases/tmr-naca0012 takes 114 on its
+final grid from the free stream."""
+MESH_LEVELS = {"euler": 3, "rans-sa": 2}
+"""Mesh-sequencing levels per model; a rans-sa ``[mesh] size`` adds one per family level above 225 and takes one
+off at 113, so that sequencing always stops at the 112 x 32 class (every other node of it again has a normal growth
+near 3, on which no steady flow was found for cases/tmr-naca0012: docs/rans.md)."""
 
 
 @dataclass(frozen=True)
 class SolverSettings:
-    """Newton/PTC settings (see the module docstring). Defaults of case-file keys are the case file's
-    (:class:`cfdopt.config.NumericsConfig`); :func:`cfdopt.setup.flow_setup` builds them from a case."""
+    """Newton/PTC settings (see the module docstring), with their defaults; the case file's ``[numerics]`` keys
+    take them (:mod:`cfdopt.case.schema`), and :func:`cfdopt.case.build.flow_setup` builds these from a case."""
 
-    tolerance: float = NumericsConfig.tolerance
-    max_iterations: int = MAX_ITERATIONS["euler"]  # the key defaults per model (cfdopt.config): an Euler case's
-    warm_max_iterations: int = NumericsConfig.warm_max_iterations
-    cfl_start: float = NumericsConfig.cfl_start
-    restart_cfl: float = NumericsConfig.restart_cfl
-    cfl_max: float = NumericsConfig.cfl_max
-    linear_solver: str = NumericsConfig.linear_solver
-    linear_tolerance: float = NumericsConfig.linear_tolerance
-    max_change: float = NumericsConfig.max_change
+    tolerance: float = 1e-10
+    max_iterations: int = MAX_ITERATIONS["euler"]
+    warm_max_iterations: int = 40
+    cfl_start: float = 50.0
+    restart_cfl: float = 5000.0
+    cfl_max: float = 1e10
+    linear_solver: str = "direct"
+    linear_tolerance: float = 1e-12
+    max_change: float = 0.5
     cfl_growth: float = 2.0
     coarse_fallback: float = 1e-2  # a failed coarse level at this residual drop still gives a better start
-    ordering: str = NumericsConfig.ordering
-    lu_reuse: bool = NumericsConfig.lu_reuse
+    ordering: str = "nested-dissection"
+    lu_reuse: bool = True
     mesh_levels: int = MESH_LEVELS["euler"]
-    coarse_tolerance: float = NumericsConfig.coarse_tolerance
+    coarse_tolerance: float = 1e-3
     warm_cfl_factor: float = 100.0
-    lu_precision: str = NumericsConfig.lu_precision
+    lu_precision: str = "single"
     forcing: float = 0.5
     krylov_iterations: int = 40
-    symmetric: bool = NumericsConfig.symmetric
+    symmetric: bool = False
     coarse_linear_fix: float = COARSE_ENTROPY_FIX_LINEAR  # least linear-wave width on coarse levels (level_numerics)
     line_search: bool = False  # accept a step only if it lowers the unsteady residual (module docstring)
 
@@ -182,7 +195,7 @@ def _cell_order(grid: CGrid, settings: SolverSettings, numerics: Numerics):
 
 
 def _linear_solver(grid: CGrid, settings: SolverSettings, numerics: Numerics, level: int = 0) -> NewtonLinearSolver:
-    """Lagged-LU Krylov solver for one grid (:class:`cfdopt.flow.linsolve.NewtonLinearSolver`).
+    """Lagged-LU Krylov solver for one grid (:class:`cfdopt.solve.linear.krylov.NewtonLinearSolver`).
 
     A coarser level gets half the GMRES iterations per level (at least 5): its LU costs about
     ``n^1.5`` against ``n`` per iteration, so refactoring pays sooner on a smaller grid.

@@ -1,7 +1,7 @@
 """Where flight points are evaluated: in this process, or on Dask workers (``dask.distributed``).
 
 The optimizer hands a backend a batch of independent :class:`PointTask` s (one per flight point: the
-case, the :class:`cfdopt.flowpoint.FlowPoint`, the point's design vector, its warm start ``U0`` and the
+case, the :class:`cfdopt.case.flight.FlowPoint`, the point's design vector, its warm start ``U0`` and the
 names of the adjoint gradients wanted) and gets back one picklable :class:`PointResult` per task, in the
 order of the tasks, whatever order they finished in. It never learns where a point ran.
 
@@ -13,7 +13,7 @@ order of the tasks, whatever order they finished in. It never learns where a poi
   warm there.
 
 Per-process cache:
-    :func:`problem_for` builds the :class:`cfdopt.problem.AeroProblem` of a (case, point) once per process
+    :func:`problem_for` builds the :class:`cfdopt.optimize.problem.AeroProblem` of a (case, point) once per process
     and keeps it, keyed by :func:`problem_key` (a hash of the sections the problem is built from). It holds
     the baseline grid, the design space and, through JAX, compiled programs; never a result, and never a
     flow state: the warm start travels in the task and the state reached comes back in the result. So a
@@ -32,7 +32,7 @@ Failures:
     message), as in a serial run. A worker that dies mid-evaluation (killed, out of memory) is the
     scheduler's business: it runs the task again on another worker (``distributed.scheduler.allowed-failures``
     times, default 3); ``retries`` re-runs a task that raised anything else. An unreachable scheduler is a
-    :class:`cfdopt.errors.CfdoptError` naming the address, raised before any task is sent.
+    :class:`cfdopt.util.errors.CfdoptError` naming the address, raised before any task is sent.
 """
 
 from __future__ import annotations
@@ -47,11 +47,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cfdopt.errors import CfdoptError, MeshError, SolveError
-from cfdopt.flowpoint import FlowPoint, point_config
+from cfdopt.util.errors import CfdoptError, MeshError, SolveError
+from cfdopt.case.flight import FlowPoint, point_config
 
 PROBLEM_SECTIONS = ("geometry", "mesh", "flow", "numerics", "design")
-"""The case sections an :class:`cfdopt.problem.AeroProblem` is built from (the key of :func:`problem_for`)."""
+"""The case sections an :class:`cfdopt.optimize.problem.AeroProblem` is built from (the key of :func:`problem_for`)."""
 
 MAX_PROBLEMS = 32
 """Problems kept per process (least recently used dropped first)."""
@@ -65,11 +65,11 @@ class PointTask:
     """One flight point of one design, all a worker needs.
 
     Attributes:
-        case: the case (:func:`cfdopt.config.load_case`); its ``[flow]`` is replaced by ``point``'s.
+        case: the case (:func:`cfdopt.case.schema.load_case`); its ``[flow]`` is replaced by ``point``'s.
         point: the flight condition.
         design: ``(n,)`` design vector of this point's problem (shape variables, then its alpha if a variable).
         U0: warm start ``(ni, nj, nvar)``, or None for the free stream.
-        adjoints: objectives (:data:`cfdopt.problem.OBJECTIVES`) whose adjoint gradients are wanted.
+        adjoints: objectives (:data:`cfdopt.optimize.problem.OBJECTIVES`) whose adjoint gradients are wanted.
     """
 
     case: object
@@ -81,7 +81,7 @@ class PointTask:
 
 @dataclass(frozen=True)
 class PointGradient:
-    """``dJ/d(design)`` of one objective at one point (the picklable part of a :class:`cfdopt.problem.Gradient`).
+    """``dJ/d(design)`` of one objective at one point (the picklable part of a :class:`cfdopt.optimize.problem.Gradient`).
 
     Attributes:
         value: ``J``; design: ``(n,)`` gradient; mach, alpha: ``dJ/dMach``, ``dJ/dalpha`` (per degree).
@@ -127,9 +127,9 @@ class PointResult:
 
 
 def problem_key(cfg) -> str:
-    """Hash of what an :class:`cfdopt.problem.AeroProblem` of ``cfg`` is built from (:data:`PROBLEM_SECTIONS`
+    """Hash of what an :class:`cfdopt.optimize.problem.AeroProblem` of ``cfg`` is built from (:data:`PROBLEM_SECTIONS`
     and the case folder, against which airfoil files resolve)."""
-    from cfdopt.config import config_to_dict
+    from cfdopt.case.schema import config_to_dict
 
     data = {k: v for k, v in config_to_dict(cfg).items() if k in PROBLEM_SECTIONS}
     data["case_dir"] = str(cfg.case_dir)
@@ -140,8 +140,8 @@ _PROBLEMS: collections.OrderedDict = collections.OrderedDict()
 
 
 def problem_for(cfg):
-    """The :class:`cfdopt.problem.AeroProblem` of the single-point case ``cfg``, built once per process."""
-    from cfdopt.problem import AeroProblem
+    """The :class:`cfdopt.optimize.problem.AeroProblem` of the single-point case ``cfg``, built once per process."""
+    from cfdopt.optimize.problem import AeroProblem
 
     key = problem_key(cfg)
     if key not in _PROBLEMS:

@@ -2,8 +2,8 @@
 
 A multi-point optimization evaluates one design at several flight points and minimizes the weighted sum
 of the objective over them. A point is a frozen value: it is what a task sent to a worker names
-(:mod:`cfdopt.parallel`), what a history column is labelled with, and what :func:`point_config` turns
-into the single-point case that :class:`cfdopt.problem.AeroProblem` builds. A case without flight points
+(:mod:`cfdopt.optimize.backends`), what a history column is labelled with, and what :func:`point_config` turns
+into the single-point case that :class:`cfdopt.optimize.problem.AeroProblem` builds. A case without flight points
 is the one point :meth:`FlowPoint.from_flow` reads from its ``[flow]`` section.
 """
 
@@ -14,7 +14,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from cfdopt.errors import ConfigError
+from cfdopt.util.errors import ConfigError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 """A point name: a letter, then letters, digits or underscores (it becomes part of column names, ``cd_cruise``)."""
@@ -62,7 +62,7 @@ class FlowPoint:
 
     @classmethod
     def from_flow(cls, flow, name: str = DEFAULT_NAME, weight: float = 1.0) -> "FlowPoint":
-        """The point of a ``[flow]`` section (:class:`cfdopt.config.FlowConfig`): its Mach, alpha and, for
+        """The point of a ``[flow]`` section (:class:`cfdopt.case.schema.FlowConfig`): its Mach, alpha and, for
         ``rans-sa``, Reynolds number."""
         reynolds = float(flow.reynolds) if flow.model == "rans-sa" else None
         return cls(name=name, mach=float(flow.mach), alpha=float(flow.alpha), reynolds=reynolds, weight=weight)

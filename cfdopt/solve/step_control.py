@@ -1,4 +1,4 @@
-"""What one Newton-PTC step may do to the flow state (:mod:`cfdopt.solver`), in numpy.
+"""What one Newton-PTC step may do to the flow state (:mod:`cfdopt.solve.newton`), in numpy.
 
 - :func:`clamp_scalars`: each transported scalar's change (SA's ``rho nuhat``) clamped cell by cell;
 - :func:`step_limit`: the largest step fraction that changes density and pressure by at most ``max_change``;

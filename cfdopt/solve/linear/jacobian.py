@@ -36,7 +36,7 @@ import scipy.sparse.linalg as spla
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.residual import Numerics, residual_at_cl
 from cfdopt.flow.stencil import Stencil, convective_stencil
-from cfdopt.jitcache import cached_jit
+from cfdopt.util.jitcache import cached_jit
 
 
 def cell_pattern(ni: int, nj: int, n_cut: int, stencil: Stencil | int = 2) -> sp.csr_matrix:
@@ -122,7 +122,7 @@ def _splu(a: sp.csc_matrix, perm=None):
     """SuperLU with diagonal pivots, checked on a random right-hand side.
 
     With ``perm`` (a fill-reducing order of the unknowns, e.g. nested dissection
-    from :mod:`cfdopt.flow.linsolve`) the symmetrically permuted ``A[perm][:, perm]``
+    from :mod:`cfdopt.solve.linear.krylov`) the symmetrically permuted ``A[perm][:, perm]``
     is factored in its natural order; otherwise SuperLU's minimum degree on
     ``A + A^T`` (the stencil is structurally symmetric: about 40% less fill than
     COLAMD). Either falls back to COLAMD with partial pivoting if a pivot

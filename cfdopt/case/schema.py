@@ -6,7 +6,7 @@ section dataclasses below (``metadata``: ``doc``, ``choices``, ``gt``, ``ge``,
 (``python scripts/gen_case_docs.py``) and a test keeps the two in step.
 
 Unknown sections or keys, wrong types and out-of-range values raise
-:class:`cfdopt.errors.ConfigError` naming the file, the key and what was
+:class:`cfdopt.util.errors.ConfigError` naming the file, the key and what was
 expected.
 """
 
@@ -20,34 +20,18 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cfdopt.errors import ConfigError
-from cfdopt.flowpoint import NAME_PATTERN
+from cfdopt.util.errors import ConfigError
+from cfdopt.case.flight import NAME_PATTERN
+from cfdopt.flow.model import MUSCL_KAPPA, POINT_VORTEX, RANS_ENTROPY_FIX_LINEAR, FlowModel
+from cfdopt.flow.residual import Numerics
 from cfdopt.snn.settings import SnnConfig
+from cfdopt.solve.newton import COARSE_ENTROPY_FIX_LINEAR, LINE_SEARCH, MAX_ITERATIONS, MESH_LEVELS, SolverSettings
 
 CASE_FILE = "case.toml"
 
 # Defaults that depend on [flow] model: each key below defaults to None in its section and takes its model's value
 # when the case is loaded (model_defaults); the rans-sa values are the verified settings of cases/tmr-naca0012
 # (docs/rans.md, "Defaults of a rans-sa case").
-RANS_ENTROPY_FIX_LINEAR = 1e-4
-"""Default ``[numerics] entropy_fix_linear`` of a rans-sa case (an Euler case uses ``entropy_fix``): the Roe width of
-the shear and contact waves with which cases/tmr-naca0012 and cases/tmr-flatplate verify (docs/rans.md)."""
-COARSE_ENTROPY_FIX_LINEAR = 0.002
-"""Least linear-wave width of a coarse mesh-sequencing level (``SolverSettings.coarse_linear_fix``): with 1e-4 the
-112 x 32 level of cases/tmr-naca0012 stalls (docs/rans.md); the grid asked for runs the case's width."""
-MUSCL_KAPPA = {"euler": 0.0, "rans-sa": 1.0 / 3.0}
-"""Default ``[numerics] muscl_kappa`` per model."""
-LINE_SEARCH = {"euler": "none", "rans-sa": "unsteady-residual"}
-"""Default ``[numerics] line_search`` per model."""
-POINT_VORTEX = {"euler": False, "rans-sa": True}
-"""Default ``[numerics] point_vortex`` per model."""
-MAX_ITERATIONS = {"euler": 100, "rans-sa": 200}
-"""Default ``[numerics] max_iterations`` (per grid) per model: alpha 0 on the 449 x 129 class of cases/tmr-naca0012
-takes 114 on its final grid from the free stream."""
-MESH_LEVELS = {"euler": 3, "rans-sa": 2}
-"""Default ``[numerics] mesh_levels`` per model; a rans-sa ``[mesh] size`` adds one per family level above 225 and
-takes one off at 113, so that sequencing always stops at the 112 x 32 class (every other node of it again has a
-normal growth near 3, on which no steady flow was found for cases/tmr-naca0012: docs/rans.md)."""
 FARFIELD = {"euler": 100.0, "rans-sa": 500.0}
 """Default ``[mesh] farfield`` (chords) per model."""
 EULER_CELLS = (128, 32, 48)
@@ -159,15 +143,15 @@ class FlowConfig:
     """``[flow]``: physical model and free-stream conditions (of every flight point, unless
     ``[[flow.point]]`` tables list several)."""
 
-    model: str = _key("euler", "governing equations", choices=("euler", "rans-sa"))
+    model: str = _key(FlowModel.equations, "governing equations", choices=("euler", "rans-sa"))
     mach: float = _key(0.5, "free-stream Mach number", gt=0.0, lt=5.0)
     alpha: float = _key(0.0, "angle of attack, degrees", ge=-30.0, le=30.0)
-    reynolds: float = _key(6.5e6, "Reynolds number based on the chord and the free-stream velocity (rans-sa only)", gt=0.0)
-    temperature: float = _key(288.15, "free-stream static temperature, K, for Sutherland's law (rans-sa only)", gt=0.0)
+    reynolds: float = _key(FlowModel.reynolds, "Reynolds number based on the chord and the free-stream velocity (rans-sa only)", gt=0.0)
+    temperature: float = _key(FlowModel.temperature, "free-stream static temperature, K, for Sutherland's law (rans-sa only)", gt=0.0)
     gamma: float = _key(1.4, "ratio of specific heats", gt=1.0, lt=2.0)
-    prandtl: float = _key(0.72, "laminar Prandtl number (rans-sa only)", gt=0.0)
-    prandtl_turbulent: float = _key(0.9, "turbulent Prandtl number (rans-sa only)", gt=0.0)
-    nu_tilde_farfield: float = _key(3.0, "far-field nu_tilde / nu_inf (NASA TMR: 3, fully turbulent); a low value lets nu_tilde fall toward 0 at the boundary-layer edge and in the wake, where the eddy-viscosity clip acts (rans-sa only)", gt=0.0)
+    prandtl: float = _key(FlowModel.prandtl, "laminar Prandtl number (rans-sa only)", gt=0.0)
+    prandtl_turbulent: float = _key(FlowModel.prandtl_turbulent, "turbulent Prandtl number (rans-sa only)", gt=0.0)
+    nu_tilde_farfield: float = _key(FlowModel.nuhat_farfield, "far-field nu_tilde / nu_inf (NASA TMR: 3, fully turbulent); a low value lets nu_tilde fall toward 0 at the boundary-layer edge and in the wake, where the eddy-viscosity clip acts (rans-sa only)", gt=0.0)
     point: tuple[FlowPointConfig, ...] = _key(
         (), "flight points of a multi-point optimization, an array of tables [[flow.point]] (keys in the table "
             "below); none: the one point of [flow]")
@@ -188,35 +172,35 @@ class FlowConfig:
 class NumericsConfig:
     """``[numerics]``: discretisation and solver settings."""
 
-    flux: str = _key("roe", "convective flux scheme", choices=("roe",))
+    flux: str = _key(Numerics.flux, "convective flux scheme", choices=("roe",))
     reconstruction: str = _key("muscl", "face reconstruction", choices=("muscl", "first-order"))
-    limiter: str = _key("van-albada", "slope limiter for MUSCL", choices=("van-albada", "none"))
+    limiter: str = _key(Numerics.limiter, "slope limiter for MUSCL", choices=("van-albada", "none"))
     muscl_kappa: float | None = _key(None, "MUSCL kappa: 0 (Fromm where unlimited) or 1/3 (third-order upwind-biased, as CFL3D and FUN3D ran the NASA TMR cases); default: 0 for euler, 1/3 for rans-sa", ge=-1.0, lt=1.0)
-    entropy_fix: float = _key(0.05, "Roe entropy-fix width as a fraction of the sound speed (smooth |lambda|)", gt=0.0, lt=1.0)
+    entropy_fix: float = _key(Numerics.entropy_fix, "Roe entropy-fix width as a fraction of the sound speed (smooth |lambda|)", gt=0.0, lt=1.0)
     entropy_fix_linear: float | None = _key(None, "Roe entropy-fix width of the contact and shear waves, fraction of the sound speed (also the smoothing of the nu_tilde upwinding); default: entropy_fix for euler, 1e-4 for rans-sa, where a wide one adds numerical shear to boundary layers (TMR flat plate: Cf 6% low at 0.05; NACA 0012 alpha 10: CL 0.7% low at 0.002, docs/rans.md); coarse mesh-sequencing levels run at least 0.002", gt=0.0, lt=1.0)
     point_vortex: bool | None = _key(None, "point-vortex correction of the far-field state; default: false for euler, true for rans-sa")
-    tolerance: float = _key(1e-10, "converged when the residual norm has dropped by this factor", gt=0.0, lt=1.0)
+    tolerance: float = _key(SolverSettings.tolerance, "converged when the residual norm has dropped by this factor", gt=0.0, lt=1.0)
     max_iterations: int | None = _key(None, "maximum Newton iterations per grid; default: 100 for euler, 200 for rans-sa", ge=1)
-    warm_max_iterations: int = _key(40, "Newton iterations a solve started from a nearby design's flow (the optimizer's trials, gradient --check-fd) may take before it is given up and the design solved again from the free stream: a long line-search step whose flow the warm start cannot follow then costs this, not max_iterations", ge=1)
-    cfl_start: float = _key(50.0, "initial CFL number of the pseudo-transient continuation", gt=0.0)
-    restart_cfl: float = _key(5000.0, "initial CFL number of a solve that starts from a given flow (the optimizer's warm starts, solve --restart)", gt=0.0)
-    cfl_max: float = _key(1e10, "CFL cap (large: pure Newton near convergence)", gt=0.0)
-    linear_solver: str = _key("direct", "Newton systems: 'direct' = GMRES preconditioned by a lagged sparse LU of the exact Jacobian, 'gmres' = GMRES with an incomplete LU", choices=("direct", "gmres"))
-    ordering: str = _key("nested-dissection", "fill-reducing ordering of the sparse LU", choices=("nested-dissection", "minimum-degree"))
-    lu_reuse: bool = _key(True, "try GMRES preconditioned by the previous LU before assembling and factoring a new one")
-    linear_tolerance: float = _key(1e-12, "relative tolerance of iterative linear solves", gt=0.0, lt=1.0)
-    symmetric: bool = _key(False, "impose flow symmetry about y = 0 (a symmetric section at zero incidence; selects the symmetric solution where lifting ones also exist)")
+    warm_max_iterations: int = _key(SolverSettings.warm_max_iterations, "Newton iterations a solve started from a nearby design's flow (the optimizer's trials, gradient --check-fd) may take before it is given up and the design solved again from the free stream: a long line-search step whose flow the warm start cannot follow then costs this, not max_iterations", ge=1)
+    cfl_start: float = _key(SolverSettings.cfl_start, "initial CFL number of the pseudo-transient continuation", gt=0.0)
+    restart_cfl: float = _key(SolverSettings.restart_cfl, "initial CFL number of a solve that starts from a given flow (the optimizer's warm starts, solve --restart)", gt=0.0)
+    cfl_max: float = _key(SolverSettings.cfl_max, "CFL cap (large: pure Newton near convergence)", gt=0.0)
+    linear_solver: str = _key(SolverSettings.linear_solver, "Newton systems: 'direct' = GMRES preconditioned by a lagged sparse LU of the exact Jacobian, 'gmres' = GMRES with an incomplete LU", choices=("direct", "gmres"))
+    ordering: str = _key(SolverSettings.ordering, "fill-reducing ordering of the sparse LU", choices=("nested-dissection", "minimum-degree"))
+    lu_reuse: bool = _key(SolverSettings.lu_reuse, "try GMRES preconditioned by the previous LU before assembling and factoring a new one")
+    linear_tolerance: float = _key(SolverSettings.linear_tolerance, "relative tolerance of iterative linear solves", gt=0.0, lt=1.0)
+    symmetric: bool = _key(SolverSettings.symmetric, "impose flow symmetry about y = 0 (a symmetric section at zero incidence; selects the symmetric solution where lifting ones also exist)")
     mesh_levels: int | None = _key(None, "mesh sequencing: solve first on up to this many grids, each every other node of the next (1: off); default: 3 for euler; for rans-sa 2, or with [mesh] size down to the 112 x 32 class (113: 1, 225: 2, 449: 3, 897: 4)", ge=1)
-    coarse_tolerance: float = _key(1e-3, "residual drop at which a coarse mesh-sequencing level hands over", gt=0.0, lt=1.0)
-    lu_precision: str = _key("single", "precision of the LU that preconditions the Newton systems", choices=("single", "double"))
+    coarse_tolerance: float = _key(SolverSettings.coarse_tolerance, "residual drop at which a coarse mesh-sequencing level hands over", gt=0.0, lt=1.0)
+    lu_precision: str = _key(SolverSettings.lu_precision, "precision of the LU that preconditions the Newton systems", choices=("single", "double"))
     line_search: str | None = _key(None, "step acceptance of the pseudo-transient Newton iterations: 'unsteady-residual' halves a step until it lowers the norm of the pseudo-time residual A/dt dU + R(U + dU) below that of R(U), 'none' only until the state is physical; default: none for euler, unsteady-residual for rans-sa (docs/rans.md)", choices=("unsteady-residual", "none"))
-    limiter_eps: float = _key(0.03, "van Albada smoothing scale (units of the O(1) primitive variables)", gt=0.0)
-    farfield_width: float = _key(0.05, "width of the smooth inflow/outflow switch at the far field (units of a_inf)", gt=0.0)
-    max_change: float = _key(0.5, "largest relative change of density or pressure in one Newton step", gt=0.0)
-    sa_clip: str = _key("softplus", "treatment of non-positive nu_tilde in Spalart-Allmaras: 'softplus' (smooth surrogates of every kink), 'hard' (max/min clips), 'neg' (SA-neg, Allmaras, Johnson & Spalart 2012) (rans-sa only)", choices=("softplus", "hard", "neg"))
-    sharpness: float = _key(50.0, "sharpness of the softplus clip chi+ = softplus(chi, sharpness), units 1/chi (rans-sa, sa_clip = 'softplus' only)", gt=0.0)
+    limiter_eps: float = _key(Numerics.limiter_eps, "van Albada smoothing scale (units of the O(1) primitive variables)", gt=0.0)
+    farfield_width: float = _key(Numerics.farfield_width, "width of the smooth inflow/outflow switch at the far field (units of a_inf)", gt=0.0)
+    max_change: float = _key(SolverSettings.max_change, "largest relative change of density or pressure in one Newton step", gt=0.0)
+    sa_clip: str = _key(FlowModel.sa_clip, "treatment of non-positive nu_tilde in Spalart-Allmaras: 'softplus' (smooth surrogates of every kink), 'hard' (max/min clips), 'neg' (SA-neg, Allmaras, Johnson & Spalart 2012) (rans-sa only)", choices=("softplus", "hard", "neg"))
+    sharpness: float = _key(FlowModel.sharpness, "sharpness of the softplus clip chi+ = softplus(chi, sharpness), units 1/chi (rans-sa, sa_clip = 'softplus' only)", gt=0.0)
     nu_tilde_convection: str = _key("first-order", "convection of nu_tilde: 'first-order' upwind (CFL3D's for the NASA TMR cases; keeps nu_tilde positive) or 'muscl' (the mean flow's reconstruction, as FUN3D ran them; nu_tilde can undershoot below 0, where sa_clip acts) (rans-sa only)", choices=("first-order", "muscl"))
-    sa_ft2: bool = _key(True, "keep the SA laminar-suppression term ft2 (NASA TMR 'SA'); false: 'SA-noft2' (rans-sa only)")
+    sa_ft2: bool = _key(FlowModel.sa_ft2, "keep the SA laminar-suppression term ft2 (NASA TMR 'SA'); false: 'SA-noft2' (rans-sa only)")
 
 
 @dataclass(frozen=True)
@@ -636,7 +620,7 @@ def build_config(data: dict, source: Path, case_dir: Path) -> Config:
 
 def _check_constraint_points(cfg: Config) -> None:
     """Each aerodynamic constraint names a flight point of the case; it must when there are several."""
-    from cfdopt.flowpoint import case_points
+    from cfdopt.case.flight import case_points
 
     names = [p.name for p in case_points(cfg)]
     valid = ", ".join(map(repr, names))

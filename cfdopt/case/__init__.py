@@ -1,0 +1,1 @@
+"""The case file: its schema and loading, the key reference, flight points, and the objects a case builds."""

@@ -1,0 +1,1 @@
+"""Shared utilities: errors, the compilation cache and the smoothing primitives."""
