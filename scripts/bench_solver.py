@@ -16,8 +16,6 @@ import argparse
 import resource
 import time
 
-import numpy as np
-
 import cfdopt  # noqa: F401  (float64)
 import cfdopt.solve.newton as solver_module
 from cfdopt.cli import enable_compilation_cache

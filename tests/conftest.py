@@ -26,7 +26,7 @@ XLA_CACHE_ENV = "CFDOPT_TEST_XLA_CACHE"
 test files compile the same programs (the small grids and numerics of tests/flow_testgrids.py); without it
 each worker compiles them again, and so does a worker after :func:`_release_compiled_programs` dropped them.
 Only the XLA cache is on: ``jax_compilation_cache_dir`` is set back to ``None`` once the cache has taken the
-folder, so :mod:`cfdopt.jitcache` stays off (plain ``jax.jit``) except where a test turns it on. Set it to an
+folder, so :mod:`cfdopt.util.jitcache` stays off (plain ``jax.jit``) except where a test turns it on. Set it to an
 empty value to run without it."""
 
 

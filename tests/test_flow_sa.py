@@ -15,7 +15,7 @@ import pytest
 from jax.test_util import check_grads
 
 import cfdopt  # noqa: F401  (float64)
-from cfdopt.flow import sa
+from cfdopt.flow.rans import sa
 
 # --- TMR constants and formulas, written out independently -------------------------------------
 CB1, SIGMA, CB2, KAPPA = 0.1355, 2.0 / 3.0, 0.622, 0.41

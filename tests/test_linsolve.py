@@ -6,7 +6,8 @@ import scipy.sparse as sp
 
 import cfdopt  # noqa: F401  (float64)
 from cfdopt.solve.linear.jacobian import residual_jacobian
-from cfdopt.solve.linear.krylov import NewtonLinearSolver, block_permutation, gmres_right, nested_dissection
+from cfdopt.solve.linear.krylov import NewtonLinearSolver, gmres_right
+from cfdopt.solve.linear.ordering import block_permutation, nested_dissection
 from cfdopt.flow.residual import Numerics
 from cfdopt.flow.state import FlowConditions, uniform_state
 from flow_testgrids import c_grid

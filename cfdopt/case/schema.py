@@ -25,7 +25,7 @@ from cfdopt.case.flight import NAME_PATTERN
 from cfdopt.flow.model import MUSCL_KAPPA, POINT_VORTEX, RANS_ENTROPY_FIX_LINEAR, FlowModel
 from cfdopt.flow.residual import Numerics
 from cfdopt.snn.settings import SnnConfig
-from cfdopt.solve.newton import COARSE_ENTROPY_FIX_LINEAR, LINE_SEARCH, MAX_ITERATIONS, MESH_LEVELS, SolverSettings
+from cfdopt.solve.newton import LINE_SEARCH, MAX_ITERATIONS, MESH_LEVELS, SolverSettings
 
 CASE_FILE = "case.toml"
 

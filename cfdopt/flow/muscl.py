@@ -26,7 +26,6 @@ References:
 from __future__ import annotations
 
 import jax
-import jax.numpy as jnp
 from jax import lax
 
 

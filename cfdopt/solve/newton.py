@@ -82,7 +82,8 @@ import scipy.sparse.linalg as spla
 
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.solve.linear.jacobian import Factorization, SparseJacobian, jacobian_assembler
-from cfdopt.solve.linear.krylov import NewtonLinearSolver, nested_dissection
+from cfdopt.solve.linear.krylov import NewtonLinearSolver
+from cfdopt.solve.linear.ordering import nested_dissection
 from cfdopt.flow.model import FlowModel
 from cfdopt.flow.physical import PhysicalCheck, _physical_fields, check_physical
 from cfdopt.flow.residual import Numerics, make_residual, spectral_radius
