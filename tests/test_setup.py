@@ -7,8 +7,7 @@ import pytest
 import cfdopt  # noqa: F401  (float64)
 from cfdopt import cli
 from cfdopt.case.schema import NumericsConfig, load_case
-from cfdopt.flow.model import RANS_ENTROPY_FIX_LINEAR
-from cfdopt.solve.newton import LINE_SEARCH
+from cfdopt.flow.model import MODELS, RANS_ENTROPY_FIX_LINEAR, model_default
 from cfdopt.util.errors import ConfigError
 from cfdopt.flow.layout import EULER, RANS_SA
 from cfdopt.case.build import flow_setup, unused_keys
@@ -60,14 +59,15 @@ def test_every_numerics_key_reaches_the_settings(tmp_path):
 
 
 def test_line_search_default_follows_the_model_and_the_key_overrides_it(tmp_path):
-    """rans-sa cases take steps only where the unsteady residual falls (LINE_SEARCH), Euler cases as before;
+    """rans-sa cases take steps only where the unsteady residual falls (the model's default), Euler cases as before;
     ``[numerics] line_search`` overrides either."""
     assert flow_setup(load_case(ROOT / "cases" / "tmr-naca0012")).settings.line_search
     assert not flow_setup(load_case(ROOT / "cases" / "tmr-naca0012", ["numerics.line_search=none"])).settings.line_search
     euler = write_case(tmp_path, "[flow]\nmodel = \"euler\"\n")
     assert not flow_setup(load_case(euler)).settings.line_search
     assert flow_setup(load_case(euler, ["numerics.line_search=unsteady-residual"])).settings.line_search
-    assert LINE_SEARCH == {"euler": "none", "rans-sa": "unsteady-residual"}
+    assert {m: model_default(m, "numerics.line_search", "none") for m in MODELS} == {
+        "euler": "none", "rans-sa": "unsteady-residual"}
 
 
 def test_defaults_are_written_once():

@@ -90,11 +90,9 @@ def cell_fields(U, flow, model: FlowModel) -> dict:
               "cp": np.asarray(pressure_coefficient(W[..., ENERGY], flow))}
     for k, name in enumerate(model.layout.scalars):
         fields[name] = W[..., MEAN_FLOW + k]
-    if model.viscous:
-        from cfdopt.flow.rans.terms import transport
-
-        mu_lam, mu_t, _, _ = transport(jnp.asarray(W), flow, model)
-        fields["eddy_viscosity_ratio"] = np.asarray(mu_t / mu_lam)
+    terms = model.terms
+    if terms is not None:
+        fields["eddy_viscosity_ratio"] = np.asarray(terms.eddy_viscosity_ratio(jnp.asarray(W), flow, model))
     return fields
 
 

@@ -14,15 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cfdopt.case.schema import model_defaults
-from cfdopt.flow.model import FlowModel
+from cfdopt.flow.model import MODELS, FlowModel, model_spec
 from cfdopt.flow.residual import Numerics
 from cfdopt.flow.state import FlowConditions
 from cfdopt.solve.newton import SolverSettings
 
-RANS_ONLY = ("flow.reynolds", "flow.temperature", "flow.prandtl", "flow.prandtl_turbulent", "flow.nu_tilde_farfield",
-             "numerics.sa_clip", "numerics.sharpness", "numerics.sa_ft2", "mesh.normal_spacing",
-             "mesh.wake_aspect", "mesh.size", "numerics.nu_tilde_convection")
-"""Keys that only the ``rans-sa`` model reads."""
 
 _SETTINGS_KEYS = ("tolerance", "max_iterations", "warm_max_iterations", "cfl_start", "restart_cfl", "cfl_max",
                   "linear_solver", "linear_tolerance", "max_change", "ordering", "lu_reuse", "mesh_levels",
@@ -85,9 +81,11 @@ def unused_keys(cfg) -> list[str]:
         return f"{cfg.source}: [{section}] {name} is set but {why}"
 
     lines = []
-    if cfg.flow.model != "rans-sa":
-        lines += [line(k, f"model {cfg.flow.model!r} does not use it (only 'rans-sa' does)")
-                  for k in RANS_ONLY if k in cfg.given]
+    own = model_spec(cfg.flow.model).reads
+    for k in dict.fromkeys(k for m in MODELS for k in model_spec(m).reads):
+        if k in cfg.given and k not in own:
+            readers = " or ".join(repr(m) for m in MODELS if k in model_spec(m).reads)
+            lines.append(line(k, f"model {cfg.flow.model!r} does not use it (only {readers} does)"))
     if cfg.geometry.airfoil == FLAT_PLATE:
         lines += [line(k, "the flat plate does not use it") for k in FLAT_PLATE_UNUSED if k in cfg.given]
     return lines

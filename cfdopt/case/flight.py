@@ -14,6 +14,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from cfdopt.flow.model import MODELS, model_spec
 from cfdopt.util.errors import ConfigError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -64,7 +65,7 @@ class FlowPoint:
     def from_flow(cls, flow, name: str = DEFAULT_NAME, weight: float = 1.0) -> "FlowPoint":
         """The point of a ``[flow]`` section (:class:`cfdopt.case.schema.FlowConfig`): its Mach, alpha and, for
         ``rans-sa``, Reynolds number."""
-        reynolds = float(flow.reynolds) if flow.model == "rans-sa" else None
+        reynolds = float(flow.reynolds) if "flow.reynolds" in model_spec(flow.model).reads else None
         return cls(name=name, mach=float(flow.mach), alpha=float(flow.alpha), reynolds=reynolds, weight=weight)
 
 
@@ -80,9 +81,10 @@ def point_config(cfg, point: FlowPoint):
     """
     changes = dict(mach=float(point.mach), alpha=float(point.alpha))
     if point.reynolds is not None:
-        if cfg.flow.model != "rans-sa":
+        if "flow.reynolds" not in model_spec(cfg.flow.model).reads:
+            readers = " or ".join(repr(m) for m in MODELS if "flow.reynolds" in model_spec(m).reads)
             raise ConfigError(f"{cfg.source}: flight point {point.name!r}: reynolds applies to [flow] model = "
-                              f"'rans-sa' only, the case is {cfg.flow.model!r}")
+                              f"{readers} only, the case is {cfg.flow.model!r}")
         changes["reynolds"] = float(point.reynolds)
     return dataclasses.replace(cfg, flow=dataclasses.replace(cfg.flow, **changes))
 

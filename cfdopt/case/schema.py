@@ -22,18 +22,18 @@ from pathlib import Path
 
 from cfdopt.util.errors import ConfigError
 from cfdopt.case.flight import NAME_PATTERN
-from cfdopt.flow.model import MUSCL_KAPPA, POINT_VORTEX, RANS_ENTROPY_FIX_LINEAR, FlowModel
+from cfdopt.flow.model import MODELS, FlowModel, model_default, model_spec
 from cfdopt.flow.residual import Numerics
 from cfdopt.snn.settings import SnnConfig
-from cfdopt.solve.newton import LINE_SEARCH, MAX_ITERATIONS, MESH_LEVELS, SolverSettings
+from cfdopt.solve.newton import SolverSettings
 
 CASE_FILE = "case.toml"
 
-# Defaults that depend on [flow] model: each key below defaults to None in its section and takes its model's value
-# when the case is loaded (model_defaults); the rans-sa values are the verified settings of cases/tmr-naca0012
-# (docs/rans.md, "Defaults of a rans-sa case").
-FARFIELD = {"euler": 100.0, "rans-sa": 500.0}
-"""Default ``[mesh] farfield`` (chords) per model."""
+# Keys whose default depends on [flow] model default to None in their section and take their model's value when
+# the case is loaded (model_defaults): the model's (cfdopt.flow.model.ModelSpec.defaults), else the Euler value of
+# the dataclass that owns the setting.
+FARFIELD = 100.0
+"""Default ``[mesh] farfield`` (chords) of a model that sets none (``cfdopt.mesh.cgrid.cgrid``'s)."""
 EULER_CELLS = (128, 32, 48)
 """Default ``[mesh]`` n_airfoil, n_wake, n_normal of an Euler case."""
 TMR_SIZES = (113, 225, 449, 897)
@@ -41,8 +41,13 @@ TMR_SIZES = (113, 225, 449, 897)
 TMR_CELLS = (128, 48, 64)
 """n_airfoil, n_wake, n_normal of the 225 size (TMR's 225x65, 224 cells around the C); another size scales all three
 by ``(size - 1) / 224``."""
-RANS_SIZE = 225
-"""Default ``[mesh] size`` of a rans-sa case that gives none of n_airfoil, n_wake, n_normal."""
+TMR_CELLS_SIZE = 225
+"""The ``[mesh] size`` whose counts :data:`TMR_CELLS` are."""
+
+
+def _readers(key: str) -> str:
+    """The models that read case key ``key``, quoted: ``'rans-sa'``."""
+    return " or ".join(repr(name) for name in MODELS if key in model_spec(name).reads)
 
 
 def _key(default, doc, **checks):
@@ -143,7 +148,7 @@ class FlowConfig:
     """``[flow]``: physical model and free-stream conditions (of every flight point, unless
     ``[[flow.point]]`` tables list several)."""
 
-    model: str = _key(FlowModel.equations, "governing equations", choices=("euler", "rans-sa"))
+    model: str = _key(FlowModel.equations, "governing equations", choices=MODELS)
     mach: float = _key(0.5, "free-stream Mach number", gt=0.0, lt=5.0)
     alpha: float = _key(0.0, "angle of attack, degrees", ge=-30.0, le=30.0)
     reynolds: float = _key(FlowModel.reynolds, "Reynolds number based on the chord and the free-stream velocity (rans-sa only)", gt=0.0)
@@ -162,10 +167,16 @@ class FlowConfig:
         if repeated:
             raise ValueError(f"point: name {repeated[0]!r} more than once; each [[flow.point]] needs its own name")
         rans = [p.name for p in self.point if p.reynolds is not None]
-        if rans and self.model != "rans-sa":
-            raise ValueError(f"point {rans[0]!r}: reynolds applies to model = 'rans-sa' only, not {self.model!r}")
+        if rans and "flow.reynolds" not in model_spec(self.model).reads:
+            raise ValueError(f"point {rans[0]!r}: reynolds applies to model = {_readers('flow.reynolds')} only, not "
+                             f"{self.model!r}")
         if self.point and not any(p.weight > 0 for p in self.point):
             raise ValueError("point: expected at least one [[flow.point]] with weight > 0, got all weights 0")
+
+    @property
+    def viscous(self) -> bool:
+        """Whether the model is viscous (no-slip walls, a boundary-layer grid; ``ModelSpec.viscous``)."""
+        return model_spec(self.model).viscous
 
 
 @dataclass(frozen=True)
@@ -560,11 +571,11 @@ _COUNT_KEYS = ("n_airfoil", "n_wake", "n_normal")
 def model_defaults(cfg: Config) -> Config:
     """``cfg`` with every key whose default depends on ``[flow] model`` (None in its section) set to its model's value.
 
-    The values are the module constants (``FARFIELD``, ``EULER_CELLS``, ``TMR_CELLS``, ``RANS_SIZE``,
-    ``RANS_ENTROPY_FIX_LINEAR``, ``MUSCL_KAPPA``, ``LINE_SEARCH``, ``POINT_VORTEX``, ``MAX_ITERATIONS``,
-    ``MESH_LEVELS``); ``[numerics] entropy_fix_linear`` of an Euler case stays None (``entropy_fix`` then). A rans-sa
-    case without cell counts takes ``[mesh] size = RANS_SIZE``; its counts follow the size, and counts it leaves
-    out the 225 size's. Idempotent: a resolved configuration comes back unchanged (its filled-in keys are not in
+    The values are the model's (:attr:`cfdopt.flow.model.ModelSpec.defaults`), else the Euler values of the
+    dataclasses that own the settings (``Numerics``, ``SolverSettings``; ``FARFIELD``, ``EULER_CELLS`` here);
+    ``[numerics] entropy_fix_linear`` of an Euler case stays None (``entropy_fix`` then). A model with a default
+    ``[mesh] size`` (rans-sa: 225) builds the TMR family grid of that size when the case gives no cell counts; its
+    counts follow the size, and counts it leaves out the 225 size's. Idempotent: a resolved configuration comes back unchanged (its filled-in keys are not in
     ``cfg.given``, and counts already filled in are kept, as ``dataclasses.replace`` may have set them).
 
     Raises:
@@ -572,7 +583,8 @@ def model_defaults(cfg: Config) -> Config:
             override).
     """
     model, m, n = cfg.flow.model, cfg.mesh, cfg.numerics
-    rans = model == "rans-sa"
+    default_size = model_default(model, "mesh.size", None)
+    rans = default_size is not None  # sized by the TMR family
     counts = {k: getattr(m, k) for k in _COUNT_KEYS}
     given = [k for k, v in counts.items() if v is not None and f"mesh.{k}" in cfg.given]
     size, levels = m.size, 0
@@ -581,25 +593,27 @@ def model_defaults(cfg: Config) -> Config:
                           f"counts: give size alone (n_airfoil, n_wake, n_normal in TMR's proportions 128 : 48 : 64 "
                           f"per 224 cells around the C) or the counts alone (size = \"none\")")
     if rans and size is None and not given:
-        size = RANS_SIZE
+        size = default_size
     if rans and size is not None and all(v is None for v in counts.values()):  # filled in already: kept
-        scale = (size - 1) / (RANS_SIZE - 1)
+        scale = (size - 1) / (TMR_CELLS_SIZE - 1)
         counts = {k: round(c * scale) for k, c in zip(_COUNT_KEYS, TMR_CELLS)}
         levels = round(math.log2(scale))
     else:
         base = TMR_CELLS if rans else EULER_CELLS
         counts = {k: base[i] if counts[k] is None else counts[k] for i, k in enumerate(_COUNT_KEYS)}
-    mesh = dataclasses.replace(m, size=size, farfield=FARFIELD[model] if m.farfield is None else m.farfield, **counts)
+    mesh = dataclasses.replace(m, size=size, farfield=model_default(model, "mesh.farfield", FARFIELD) if m.farfield is None else m.farfield, **counts)
 
-    def pick(value, table):
-        return table[model] if value is None else value
+    def pick(key, euler):
+        value = getattr(n, key)
+        return model_default(model, f"numerics.{key}", euler) if value is None else value
 
-    linear = RANS_ENTROPY_FIX_LINEAR if rans and n.entropy_fix_linear is None else n.entropy_fix_linear
     numerics = dataclasses.replace(
-        n, entropy_fix_linear=linear, muscl_kappa=pick(n.muscl_kappa, MUSCL_KAPPA),
-        line_search=pick(n.line_search, LINE_SEARCH), point_vortex=pick(n.point_vortex, POINT_VORTEX),
-        max_iterations=pick(n.max_iterations, MAX_ITERATIONS),
-        mesh_levels=MESH_LEVELS[model] + levels if n.mesh_levels is None else n.mesh_levels)
+        n, entropy_fix_linear=pick("entropy_fix_linear", Numerics.entropy_fix_linear),
+        muscl_kappa=pick("muscl_kappa", Numerics.muscl_kappa),
+        line_search=pick("line_search", "unsteady-residual" if SolverSettings.line_search else "none"),
+        point_vortex=pick("point_vortex", Numerics.point_vortex),
+        max_iterations=pick("max_iterations", SolverSettings.max_iterations),
+        mesh_levels=pick("mesh_levels", SolverSettings.mesh_levels) + (levels if n.mesh_levels is None else 0))
     return dataclasses.replace(cfg, mesh=mesh, numerics=numerics)
 
 

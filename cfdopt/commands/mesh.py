@@ -28,7 +28,7 @@ def run(args, cfg) -> int:
     plot_mesh(grid, png, title=f"{cfg.geometry.airfoil}: {grid.ni} x {grid.nj} cells")
     if not args.quiet:
         if isinstance(grid, CGrid):
-            rans = cfg.flow.model == "rans-sa"
+            rans = cfg.flow.viscous
             kind = f"viscous spacing for Re {cfg.flow.reynolds:.3g}" if rans else "inviscid spacing"
             print(f"C-grid for {cfg.geometry.airfoil}: {grid.n_airfoil} cells on the airfoil, {grid.n_wake} per wake "
                   f"branch, {grid.nj} wall-normal, far field {cfg.mesh.farfield:g} chords, {kind}")

@@ -77,11 +77,10 @@ def force_coefficients(U: jax.Array, grid: CGrid, flow: FlowConditions, model: F
     if per_length is not None:
         f = f / per_length
     cl, cd, cm = _integrate(f, wall, flow.alpha_rad)
-    if not model.viscous:
+    terms = model.terms
+    if terms is None:
         return {"cl": cl, "cd": cd, "cm": cm}
-    from cfdopt.flow.rans.terms import wall_traction
-
-    traction = wall_traction(U, grid, flow, model) / flow.q_inf
+    traction = terms.wall_traction(U, grid, flow, model) / flow.q_inf
     if per_length is not None:
         traction = traction / per_length
     cl_v, cd_v, cm_v = _integrate(traction, wall, flow.alpha_rad)

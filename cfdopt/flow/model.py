@@ -14,21 +14,86 @@ Defaults are written here once; the case file's keys take them (:mod:`cfdopt.cas
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+from dataclasses import dataclass, field
+from types import MappingProxyType, ModuleType
+from typing import Any, Mapping
 
 from cfdopt.flow.layout import EULER, RANS_SA, Layout
 
-MODELS = ("euler", "rans-sa")
 
-# Defaults that depend on the model; the rans-sa values are the verified settings of cases/tmr-naca0012
-# (docs/rans.md, "Defaults of a rans-sa case"). The case file's keys take them (cfdopt.case.schema.model_defaults).
+@dataclass(frozen=True)
+class ModelSpec:
+    """One value of ``[flow] model``: its state layout, the residual terms it adds, the case keys it reads and the
+    defaults it changes.
+
+    Attributes:
+        name: the case-file value (``[flow] model``).
+        layout: conservative and primitive variables (:mod:`cfdopt.flow.layout`).
+        terms: module of the terms beyond the inviscid fluxes (``None``: Euler). A viscous model's module
+            provides ``STENCIL`` (the cells its terms couple, :class:`cfdopt.flow.stencil.Stencil`),
+            ``residual_terms(W, grid, m, flow, model)`` (``(ni, nj, nvar)``, added to the convective balance),
+            ``spectral_radius_terms(W, m, flow, model)`` (``(ni, nj)``, added to the time-step radius),
+            ``wall_traction(U, grid, flow, model)`` (``(n_wall, 2)`` viscous force per wall face),
+            ``freestream_scalars(model)`` (the free-stream values of the transported scalars) and
+            ``eddy_viscosity_ratio(W, flow, model)`` (``mu_t / mu``, for the physical checks and outputs).
+        reads: the case keys (``"section.key"``) that only this model reads; :func:`cfdopt.case.build` says when
+            another model's case sets one.
+        defaults: the model-dependent defaults of case keys (``"section.key"`` -> value) where they differ from
+            the owning dataclass's default (which is the Euler value).
+    """
+
+    name: str
+    layout: Layout
+    terms: str | None = None
+    reads: tuple[str, ...] = ()
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "defaults", MappingProxyType(dict(self.defaults)))
+
+    @property
+    def viscous(self) -> bool:
+        """Whether the model has no-slip walls and viscous terms (friction, y+, boundary-layer checks)."""
+        return self.terms is not None
+
+
 RANS_ENTROPY_FIX_LINEAR = 1e-4
 """Roe width of the shear and contact waves of a rans-sa flow (an Euler flow uses ``entropy_fix``), with which
 cases/tmr-naca0012 and cases/tmr-flatplate verify (docs/rans.md)."""
-MUSCL_KAPPA = {"euler": 0.0, "rans-sa": 1.0 / 3.0}
-"""MUSCL kappa per model."""
-POINT_VORTEX = {"euler": False, "rans-sa": True}
-"""Point-vortex correction of the far-field state per model."""
+
+EULER_SPEC = ModelSpec("euler", EULER)
+RANS_SA_SPEC = ModelSpec(
+    "rans-sa", RANS_SA, terms="cfdopt.flow.rans.terms",
+    reads=("flow.reynolds", "flow.temperature", "flow.prandtl", "flow.prandtl_turbulent", "flow.nu_tilde_farfield",
+           "numerics.sa_clip", "numerics.sharpness", "numerics.sa_ft2", "mesh.normal_spacing", "mesh.wake_aspect",
+           "mesh.size", "numerics.nu_tilde_convection"),
+    # The verified settings of cases/tmr-naca0012 (docs/rans.md, "Defaults of a rans-sa case"): TMR's 225 x 65 grid
+    # and far field; alpha 0 on the 449 x 129 class takes 114 Newton iterations on its final grid from the free
+    # stream; sequencing stops at the 112 x 32 class (case.schema.model_defaults adds a level per family size above
+    # 225), since every other node of it again has a normal growth near 3, on which no steady flow was found.
+    defaults={"mesh.size": 225, "mesh.farfield": 500.0, "numerics.entropy_fix_linear": RANS_ENTROPY_FIX_LINEAR,
+              "numerics.muscl_kappa": 1.0 / 3.0, "numerics.point_vortex": True,
+              "numerics.line_search": "unsteady-residual", "numerics.max_iterations": 200,
+              "numerics.mesh_levels": 2},
+)
+REGISTRY: Mapping[str, ModelSpec] = MappingProxyType({s.name: s for s in (EULER_SPEC, RANS_SA_SPEC)})
+"""Every ``[flow] model``, by name. A second turbulence model is a module beside :mod:`cfdopt.flow.rans.terms`
+and one entry here."""
+MODELS = tuple(REGISTRY)
+
+
+def model_spec(name: str) -> ModelSpec:
+    """The :class:`ModelSpec` of ``[flow] model = name``."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {name!r}") from None
+
+
+def model_default(name: str, key: str, fallback):
+    """The default of case key ``key`` (``"section.key"``) for model ``name``: its spec's, else ``fallback``."""
+    return model_spec(name).defaults.get(key, fallback)
 
 
 @dataclass(frozen=True)
@@ -58,15 +123,25 @@ class FlowModel:
     nuhat_farfield: float = 3.0
 
     def __post_init__(self):
-        if self.equations not in MODELS:
+        if self.equations not in REGISTRY:
             raise ValueError(f"FlowModel.equations must be one of {', '.join(MODELS)}, got {self.equations!r}")
         for name in ("reynolds", "temperature", "prandtl", "prandtl_turbulent", "sharpness", "nuhat_farfield"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"FlowModel.{name} must be > 0, got {getattr(self, name)!r}")
 
     @property
+    def spec(self) -> ModelSpec:
+        return REGISTRY[self.equations]
+
+    @property
     def viscous(self) -> bool:
-        return self.equations == "rans-sa"
+        """Whether the model has viscous terms and no-slip walls (:attr:`ModelSpec.viscous`)."""
+        return self.spec.viscous
+
+    @property
+    def terms(self) -> ModuleType | None:
+        """The module of the model's terms beyond the inviscid fluxes (:attr:`ModelSpec.terms`), or ``None``."""
+        return None if self.spec.terms is None else importlib.import_module(self.spec.terms)
 
     @property
     def label(self) -> str:
@@ -75,7 +150,7 @@ class FlowModel:
 
     @property
     def layout(self) -> Layout:
-        return RANS_SA if self.viscous else EULER
+        return self.spec.layout
 
     @property
     def sa(self):

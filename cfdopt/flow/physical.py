@@ -197,13 +197,10 @@ def physical_fields(U, grid, flow: FlowConditions, model: FlowModel) -> dict:
     safe = jnp.where(valid[..., None], W, freestream_primitive(flow, model))  # no NaN from the power at p <= 0
     gain = jnp.where(valid, total_pressure(safe, g) / p0_inf - 1.0, -jnp.inf)
     ratio, ratio_inf = jnp.zeros_like(rho), jnp.zeros(())
-    if model.viscous:
-        from cfdopt.flow.rans.terms import transport
-
-        mu_lam, mu_t, _, _ = transport(safe, flow, model)
-        ratio = jnp.where(valid, mu_t / mu_lam, jnp.inf)
-        mu_lam_inf, mu_t_inf, _, _ = transport(freestream_primitive(flow, model), flow, model)
-        ratio_inf = mu_t_inf / mu_lam_inf
+    terms = model.terms
+    if terms is not None:
+        ratio = jnp.where(valid, terms.eddy_viscosity_ratio(safe, flow, model), jnp.inf)
+        ratio_inf = terms.eddy_viscosity_ratio(freestream_primitive(flow, model), flow, model)
     xy, cp = surface_cp(U, grid, flow)
     return dict(rho=rho, p=p, gain=gain, ratio=ratio, ratio_inf=ratio_inf, centre=metrics(grid.nodes).centre,
                 xy=xy, cp=cp)

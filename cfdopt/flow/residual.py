@@ -39,7 +39,7 @@ import jax.numpy as jnp
 from cfdopt.flow.boundary import pad_i, pad_j, vortex_freestream
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, MY, RHO
-from cfdopt.flow.model import EULER_MODEL, FlowModel, MUSCL_KAPPA, POINT_VORTEX
+from cfdopt.flow.model import EULER_MODEL, FlowModel
 from cfdopt.flow.muscl import LIMITERS, reconstruct
 from cfdopt.flow.roe import roe_flux_primitive
 from cfdopt.flow.state import FlowConditions, freestream_primitive, primitive, with_scalars
@@ -77,11 +77,11 @@ class Numerics:
     order: int = 2
     limiter: str = "van-albada"
     limiter_eps: float = 0.03
-    muscl_kappa: float = MUSCL_KAPPA["euler"]
+    muscl_kappa: float = 0.0
     entropy_fix: float = 0.05
     entropy_fix_linear: float | None = None
     farfield_width: float = 0.05
-    point_vortex: bool = POINT_VORTEX["euler"]
+    point_vortex: bool = False
     flux: str = "roe"
     model: FlowModel = field(default=EULER_MODEL)
     scalar_order: int = 1
@@ -114,12 +114,10 @@ class Numerics:
     @property
     def stencil(self) -> Stencil:
         """The union of the stencils of the residual's terms (the Jacobian's sparsity)."""
-        s = convective_stencil(max(self.order, self.scalar_order) if self.model.viscous else self.order)
-        if self.model.viscous:
-            from cfdopt.flow.rans.terms import RANS_STENCIL
-
-            s = s | RANS_STENCIL
-        return s
+        scalars = self.model.layout.nvar > MEAN_FLOW
+        s = convective_stencil(max(self.order, self.scalar_order) if scalars else self.order)
+        terms = self.model.terms
+        return s if terms is None else s | terms.STENCIL
 
 
 def _farfield_states(grid, flow: FlowConditions, numerics: Numerics, cl):
@@ -184,10 +182,9 @@ def residual_at_cl(U, grid, flow: FlowConditions, cl, numerics: Numerics):
     wi, wj = padded_states(W, grid, m, flow, numerics, cl)
     fi, fj = _convective_fluxes(wi, wj, m, flow, numerics)
     R = fi[1:] - fi[:-1] + fj[:, 1:] - fj[:, :-1]
-    if numerics.model.viscous:
-        from cfdopt.flow.rans.terms import rans_terms
-
-        R = R + rans_terms(W, grid, m, flow, numerics.model)
+    terms = numerics.model.terms
+    if terms is not None:
+        R = R + terms.residual_terms(W, grid, m, flow, numerics.model)
     return R
 
 
@@ -231,17 +228,5 @@ def spectral_radius(U, grid, flow: FlowConditions, model: FlowModel = EULER_MODE
         return jnp.abs(W[..., MX] * s[..., 0] + W[..., MY] * s[..., 1]) + a * jnp.hypot(s[..., 0], s[..., 1])
 
     radius = lam(m.si[1:]) + lam(m.si[:-1]) + lam(m.sj[:, 1:]) + lam(m.sj[:, :-1])
-    if not model.viscous:
-        return radius
-    from cfdopt.flow.rans.terms import transport
-    from cfdopt.flow.rans.sa import SA_CONSTANTS
-
-    mu_lam, mu_t, nu, nu_tilde = transport(W, flow, model)
-    nu_v = (max(4.0 / 3.0, flow.gamma / model.prandtl) * (mu_lam + mu_t) / W[..., RHO]
-            + (nu + jnp.abs(nu_tilde)) / SA_CONSTANTS.sigma)
-
-    def s2(s):
-        return jnp.sum(s * s, axis=-1)
-
-    faces = s2(m.si[1:]) + s2(m.si[:-1]) + s2(m.sj[:, 1:]) + s2(m.sj[:, :-1])
-    return radius + nu_v * faces / m.area
+    terms = model.terms
+    return radius if terms is None else radius + terms.spectral_radius_terms(W, m, flow, model)

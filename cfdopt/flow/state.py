@@ -71,7 +71,8 @@ jax.tree_util.register_dataclass(FlowConditions, data_fields=["mach", "alpha"], 
 
 def freestream_scalars(model: FlowModel = EULER_MODEL) -> tuple[float, ...]:
     """Free-stream values of the model's transported scalars (primitive, beyond the mean flow)."""
-    return (model.nuhat_farfield,) if model.viscous else ()
+    terms = model.terms
+    return () if terms is None else terms.freestream_scalars(model)
 
 
 def with_scalars(W_mean: jax.Array, model: FlowModel = EULER_MODEL) -> jax.Array:

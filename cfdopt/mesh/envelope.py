@@ -45,7 +45,7 @@ def checks_grid(cfg) -> bool:
     """Whether :func:`envelope_warnings` looks at this case's grid (a rans-sa airfoil case)."""
     from cfdopt.mesh.flatplate import FLAT_PLATE
 
-    return cfg.flow.model == "rans-sa" and cfg.geometry.airfoil != FLAT_PLATE
+    return cfg.flow.viscous and cfg.geometry.airfoil != FLAT_PLATE
 
 
 def envelope_warnings(cfg, grid) -> list[str]:

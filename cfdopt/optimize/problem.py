@@ -111,7 +111,7 @@ def baseline_surface(cfg) -> np.ndarray:
 
 def viscous_mesh_options(cfg) -> dict:
     """Keyword arguments that make the mesh functions build a RANS grid for a ``rans-sa`` case (none for Euler)."""
-    if cfg.flow.model != "rans-sa":
+    if not cfg.flow.viscous:
         return {}
     viscous = ViscousSpacing(normal=cfg.mesh.normal_spacing, wake_aspect=cfg.mesh.wake_aspect)
     return dict(reynolds=cfg.flow.reynolds, viscous=viscous)

@@ -99,15 +99,6 @@ from cfdopt.solve.step_control import ROUNDOFF_WINDOW, clamp_scalars, is_physica
 COARSE_ENTROPY_FIX_LINEAR = 0.002
 """Least linear-wave width of a coarse mesh-sequencing level (``SolverSettings.coarse_linear_fix``): with 1e-4 the
 112 x 32 level of cases/tmr-naca0012 stalls (docs/rans.md); the grid asked for runs the case's width."""
-LINE_SEARCH = {"euler": "none", "rans-sa": "unsteady-residual"}
-"""Step acceptance per model (``SolverSettings.line_search``)."""
-MAX_ITERATIONS = {"euler": 100, "rans-sa": 200}
-"""Newton iterations per grid per model: alpha 0 on the 449 x 129 class of cases/tmr-naca0012 takes 114 on its
-final grid from the free stream."""
-MESH_LEVELS = {"euler": 3, "rans-sa": 2}
-"""Mesh-sequencing levels per model; a rans-sa ``[mesh] size`` adds one per family level above 225 and takes one
-off at 113, so that sequencing always stops at the 112 x 32 class (every other node of it again has a normal growth
-near 3, on which no steady flow was found for cases/tmr-naca0012: docs/rans.md)."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +107,7 @@ class SolverSettings:
     take them (:mod:`cfdopt.case.schema`), and :func:`cfdopt.case.build.flow_setup` builds these from a case."""
 
     tolerance: float = 1e-10
-    max_iterations: int = MAX_ITERATIONS["euler"]
+    max_iterations: int = 100
     warm_max_iterations: int = 40
     cfl_start: float = 50.0
     restart_cfl: float = 5000.0
@@ -128,7 +119,7 @@ class SolverSettings:
     coarse_fallback: float = 1e-2  # a failed coarse level at this residual drop still gives a better start
     ordering: str = "nested-dissection"
     lu_reuse: bool = True
-    mesh_levels: int = MESH_LEVELS["euler"]
+    mesh_levels: int = 3
     coarse_tolerance: float = 1e-3
     warm_cfl_factor: float = 100.0
     lu_precision: str = "single"

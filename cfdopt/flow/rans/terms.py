@@ -59,7 +59,7 @@ from cfdopt.flow.rans.viscous import cell_gradients, diffusion_fluxes, sutherlan
 from cfdopt.mesh.types import metrics
 from cfdopt.mesh.wall_distance import wall_distance
 
-RANS_STENCIL = Stencil(cross(2) | DIAGONALS, cut_rows=2, cut_reach=1)
+STENCIL = Stencil(cross(2) | DIAGONALS, cut_rows=2, cut_reach=1)
 """Face gradients read the two cells of a face and their four neighbours each: the cross of radius 2
 and the diagonals; near the cut, the facing cells and their neighbours along the cut."""
 
@@ -137,13 +137,39 @@ def sa_cell_source(Wv, cv, grid, flow: FlowConditions, model: FlowModel):
             - diffusivity(nu_tilde, nu, model.sa) / c.sigma * jnp.sum(g_rho * g_nu, axis=-1))
 
 
-def rans_terms(W, grid, m, flow: FlowConditions, model: FlowModel):
+def residual_terms(W, grid, m, flow: FlowConditions, model: FlowModel):
     """The viscous and SA part of the residual, ``(ni, nj, nvar)`` (module docstring)."""
     Wv, cv = viscous_padding(W, grid, m)
     fi, fj = _face_fluxes(Wv, cv, m, flow, model)
     R = -(fi[1:] - fi[:-1] + fj[:, 1:] - fj[:, :-1])
     source = sa_cell_source(Wv, cv, grid, flow, model)
     return R.at[..., NUHAT].add(-m.area * source)
+
+
+def spectral_radius_terms(W, m, flow: FlowConditions, model: FlowModel) -> jax.Array:
+    """``(ni, nj)`` viscous part of the time-step radius, ``nu_v sum |S|^2 / A`` over the four faces, with
+    ``nu_v = max(4/3, gamma/Pr) (mu + mu_t)/rho + (nu + |nu_tilde|)/sigma`` (Blazek 2015, eq. 6.21, with the SA
+    diffusion)."""
+    mu_lam, mu_t, nu, nu_tilde = transport(W, flow, model)
+    nu_v = (max(4.0 / 3.0, flow.gamma / model.prandtl) * (mu_lam + mu_t) / W[..., RHO]
+            + (nu + jnp.abs(nu_tilde)) / SA_CONSTANTS.sigma)
+
+    def s2(s):
+        return jnp.sum(s * s, axis=-1)
+
+    faces = s2(m.si[1:]) + s2(m.si[:-1]) + s2(m.sj[:, 1:]) + s2(m.sj[:, :-1])
+    return nu_v * faces / m.area
+
+
+def freestream_scalars(model: FlowModel) -> tuple[float, ...]:
+    """Free-stream primitive value of the transported scalar: ``nuhat = nu_tilde / nu_inf``."""
+    return (model.nuhat_farfield,)
+
+
+def eddy_viscosity_ratio(W, flow: FlowConditions, model: FlowModel) -> jax.Array:
+    """``mu_t / mu_lam`` of primitives ``W (..., nvar)``."""
+    mu_lam, mu_t, _, _ = transport(W, flow, model)
+    return mu_t / mu_lam
 
 
 def wall_traction(U, grid, flow: FlowConditions, model: FlowModel) -> jax.Array:
