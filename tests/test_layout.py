@@ -75,8 +75,20 @@ def test_dependencies_point_down(layer):
 
 
 def test_the_cfd_side_does_not_import_snn():
+    """Only the command line reaches snn; the case loader gets [snn] from the section registry."""
     cfd = [p for p in MODULES if not within(module_name(p), "cfdopt.snn")
-           and module_name(p) not in ("cfdopt.cli", "cfdopt.commands.snn", "cfdopt.case.schema", "cfdopt.case.docs")]
+           and module_name(p) not in ("cfdopt.cli", "cfdopt.commands.snn")]
     bad = [f"{p.relative_to(PACKAGE.parent)} imports {i}" for p in cfd for i in cfdopt_imports(p)
            if within(i, "cfdopt.snn")]
     assert not bad, "\n".join(bad)
+
+
+def test_snn_registers_its_own_section():
+    """The case schema knows [snn] only through cfdopt.util.sections, and a case reads it as cfg.snn."""
+    from cfdopt.case.schema import SECTIONS, Config
+    from cfdopt.snn.settings import SnnConfig
+
+    assert SECTIONS["snn"] is SnnConfig
+    assert Config().snn == SnnConfig()
+    with pytest.raises(AttributeError, match="no section or attribute 'snnn'"):
+        Config().snnn

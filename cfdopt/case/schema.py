@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cfdopt.util.errors import ConfigError
+from cfdopt.util.sections import registered_sections
 from cfdopt.case.flight import NAME_PATTERN
 from cfdopt.flow.model import MODELS, FlowModel, model_default, model_spec
 from cfdopt.flow.residual import Numerics
-from cfdopt.snn.settings import SnnConfig
 from cfdopt.solve.newton import SolverSettings
 
 CASE_FILE = "case.toml"
@@ -430,11 +430,20 @@ class Config:
     design: DesignConfig = field(default_factory=DesignConfig)
     optimize: OptimizeConfig = field(default_factory=OptimizeConfig)
     polar: PolarConfig = field(default_factory=PolarConfig)
-    snn: SnnConfig = field(default_factory=SnnConfig)
     case_dir: Path = Path(".")
     source: Path = Path(CASE_FILE)
     given: frozenset[str] = frozenset()
     """``"section.key"`` of every key the case file or an override set (the rest took defaults)."""
+    registered: tuple[tuple[str, object], ...] = field(
+        default_factory=lambda: tuple((name, cls()) for name, cls in registered_sections().items()))
+    """``(name, section)`` of the sections other packages register (:mod:`cfdopt.util.sections`: ``[snn]``), read
+    as attributes (``cfg.snn``)."""
+
+    def __getattr__(self, name):
+        for key, section in self.__dict__.get("registered", ()):
+            if key == name:
+                return section
+        raise AttributeError(f"{type(self).__name__!r} has no section or attribute {name!r}")
 
 
 SECTIONS: dict[str, type] = {
@@ -445,7 +454,7 @@ SECTIONS: dict[str, type] = {
     "design": DesignConfig,
     "optimize": OptimizeConfig,
     "polar": PolarConfig,
-    "snn": SnnConfig,
+    **registered_sections(),
 }
 
 
@@ -627,7 +636,8 @@ def build_config(data: dict, source: Path, case_dir: Path) -> Config:
             raise ConfigError(f"{source}: '{name}' must be a [section] table, got {table!r}")
         sections[name] = _build_section(SECTIONS[name], table, source, name)
     given = frozenset(f"{name}.{key}" for name, table in data.items() for key in table)
-    cfg = model_defaults(Config(**sections, case_dir=case_dir, source=source, given=given))
+    own = tuple((name, sections.pop(name, cls())) for name, cls in registered_sections().items())
+    cfg = model_defaults(Config(**sections, case_dir=case_dir, source=source, given=given, registered=own))
     _check_constraint_points(cfg)
     return cfg
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from cfdopt.util.sections import register_section
 from cfdopt.util.smooth import SURROGATES
 
 __all__ = ["SnnConfig", "TASKS", "NEURONS", "LOSSES"]
@@ -79,3 +80,6 @@ class SnnConfig:
                             ("lt", lambda a, b: a < b), ("le", lambda a, b: a <= b)):
                 if key in meta and not ok(value, meta[key]):
                     raise ValueError(f"snn.{f.name} must be {key} {meta[key]}, got {value!r}")
+
+
+register_section("snn", SnnConfig)
