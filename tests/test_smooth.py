@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from jax.test_util import check_grads
 
-from cfdopt.util import smooth
+from cfdopt.util import smooth, surrogates
 
 LOG2 = np.log(2.0)
 XS = np.linspace(-5.0, 5.0, 2001)
@@ -127,10 +127,10 @@ FORMULAS = {
 POINTS = np.array([-0.3, -0.05, -0.013, 0.0, 0.007, 0.02, 0.11, 0.5])
 
 
-@pytest.mark.parametrize("name", sorted(smooth.SURROGATES))
+@pytest.mark.parametrize("name", sorted(surrogates.SURROGATES))
 def test_spike_forward_exact_and_derivative_formula(name):
     k = 10.0
-    spike = smooth.spike_fn(name, k)
+    spike = surrogates.spike_fn(name, k)
     x = jnp.asarray(POINTS)
     out = np.asarray(spike(x))
     np.testing.assert_array_equal(out, (POINTS > 0).astype(float))
@@ -139,25 +139,25 @@ def test_spike_forward_exact_and_derivative_formula(name):
     np.testing.assert_allclose(grad, FORMULAS[name](POINTS, k), rtol=1e-12, atol=0)
 
 
-@pytest.mark.parametrize("name", sorted(smooth.SURROGATES))
+@pytest.mark.parametrize("name", sorted(surrogates.SURROGATES))
 def test_doubling_slope_changes_gradient_as_documented(name):
     x = jnp.asarray(POINTS)
-    g1 = np.asarray(jax.vmap(jax.grad(smooth.spike_fn(name, 10.0)))(x))
-    g2 = np.asarray(jax.vmap(jax.grad(smooth.spike_fn(name, 20.0)))(x))
+    g1 = np.asarray(jax.vmap(jax.grad(surrogates.spike_fn(name, 10.0)))(x))
+    g2 = np.asarray(jax.vmap(jax.grad(surrogates.spike_fn(name, 20.0)))(x))
     assert not np.allclose(g1, g2)
     if name == "fast_sigmoid":
         # g_{2k}(x) = g_k(2x)
-        g_half = np.asarray(jax.vmap(jax.grad(smooth.spike_fn(name, 10.0)))(2 * x))
+        g_half = np.asarray(jax.vmap(jax.grad(surrogates.spike_fn(name, 10.0)))(2 * x))
         np.testing.assert_allclose(g2, g_half, rtol=1e-12)
     else:
         # area-normalised surrogates: g_{2k}(x) = 2 g_k(2x), so the peak doubles and the width halves
-        g_half = np.asarray(jax.vmap(jax.grad(smooth.spike_fn(name, 10.0)))(2 * x))
+        g_half = np.asarray(jax.vmap(jax.grad(surrogates.spike_fn(name, 10.0)))(2 * x))
         np.testing.assert_allclose(g2, 2 * g_half, rtol=1e-12)
 
 
-@pytest.mark.parametrize("name", sorted(smooth.SURROGATES))
+@pytest.mark.parametrize("name", sorted(surrogates.SURROGATES))
 def test_spike_under_jit_vmap_grad_jvp(name):
-    spike = smooth.spike_fn(name, 5.0)
+    spike = surrogates.spike_fn(name, 5.0)
     x = jnp.asarray(POINTS)
     expected = FORMULAS[name](POINTS, 5.0)
     np.testing.assert_array_equal(np.asarray(jax.jit(spike)(x)), (POINTS > 0).astype(float))
@@ -169,7 +169,7 @@ def test_spike_under_jit_vmap_grad_jvp(name):
 
 
 def test_spike_float32_keeps_dtype():
-    spike = smooth.spike_fn("fast_sigmoid", 25.0)
+    spike = surrogates.spike_fn("fast_sigmoid", 25.0)
     x = jnp.asarray(POINTS, dtype=jnp.float32)
     assert spike(x).dtype == jnp.float32
     assert jax.grad(lambda v: jnp.sum(spike(v)))(x).dtype == jnp.float32
@@ -177,6 +177,6 @@ def test_spike_float32_keeps_dtype():
 
 def test_unknown_surrogate_lists_valid_names():
     with pytest.raises(ValueError, match="unknown surrogate 'superspike'; valid: arctan, fast_sigmoid, rectangle"):
-        smooth.spike_fn("superspike")
+        surrogates.spike_fn("superspike")
     with pytest.raises(ValueError, match="slope must be > 0"):
-        smooth.spike_fn("sigmoid", 0.0)
+        surrogates.spike_fn("sigmoid", 0.0)

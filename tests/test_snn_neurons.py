@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from cfdopt.util.smooth import SURROGATES, surrogate_grad
+from cfdopt.util.surrogates import SURROGATES, surrogate_grad
 from cfdopt.snn.neurons import (
     LifParams, StpParams, leaky_readout, lif_scan, lif_step, lif_init, rlif_scan, stp_scan,
 )

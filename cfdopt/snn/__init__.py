@@ -1,7 +1,7 @@
 """Spiking neural networks trained with surrogate gradients.
 
 Spikes are exact Heaviside steps in the forward pass and take a surrogate
-derivative from :mod:`cfdopt.util.smooth` in the backward pass. Modules:
+derivative from :mod:`cfdopt.util.surrogates` in the backward pass. Modules:
 ``neurons`` (LIF, recurrent LIF, current synapse, ALIF, refractory period,
 short-term plasticity, leaky readout), ``network`` (a two-layer
 classifier), ``losses``, ``encoders``, ``data`` (Randman, digits, race),

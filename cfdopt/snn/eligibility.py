@@ -27,7 +27,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from cfdopt.util.smooth import surrogate_grad
+from cfdopt.util.surrogates import surrogate_grad
 from cfdopt.snn.neurons import LifParams, LifTrace, lif_scan
 
 __all__ = ["eligibility_traces", "eligibility_gradient", "three_factor_grad"]

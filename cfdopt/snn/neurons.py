@@ -20,7 +20,7 @@ membrane is exactly ``u - theta`` (subtract) or ``0`` (zero); snnTorch issue
 is ``stop_gradient(s)`` (Zenke & Vogels 2021).
 
 ``H`` is exact in the forward pass; its derivative is the surrogate from
-:func:`cfdopt.util.smooth.spike_fn`. The refractory gate
+:func:`cfdopt.util.surrogates.spike_fn`. The refractory gate
 ``G[t] = H(c[t-1] + 1/2 - k)`` with ``c`` the steps since the last spike
 (``c[t] = (c[t-1] + 1)(1 - s[t])``) uses the same surrogate (slope 1 per
 step), so gradients pass through it; while ``G = 0`` the membrane is held
@@ -44,7 +44,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from cfdopt.util.smooth import SURROGATES, spike_fn
+from cfdopt.util.surrogates import SURROGATES, spike_fn
 
 __all__ = [
     "LifParams", "LifState", "LifTrace", "lif_init", "lif_step", "lif_scan", "rlif_scan",
@@ -70,7 +70,7 @@ class LifParams:
         refractory: absolute refractory period ``k`` in steps (0: none).
         tau_adapt: ALIF adaptation time constant (ms) or None (plain LIF).
         adapt_strength: ``b``, threshold increase per unit of adaptation.
-        surrogate: name in :data:`cfdopt.util.smooth.SURROGATES`.
+        surrogate: name in :data:`cfdopt.util.surrogates.SURROGATES`.
         slope: surrogate slope ``k`` (1/membrane units).
     """
 

@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from cfdopt.util.smooth import SURROGATES, surrogate_grad  # noqa: E402
+from cfdopt.util.surrogates import SURROGATES, surrogate_grad  # noqa: E402
 
 __all__ = ["plot_curves", "plot_raster", "plot_surrogates"]
 
@@ -74,7 +74,7 @@ def plot_raster(inputs, hidden, path, dt_ms: float = 1.0, title: str = "", outpu
 
 
 def plot_surrogates(path, slope: float = 25.0) -> None:
-    """Every surrogate derivative ``g(x; k)`` of :data:`cfdopt.util.smooth.SURROGATES` at one slope."""
+    """Every surrogate derivative ``g(x; k)`` of :data:`cfdopt.util.surrogates.SURROGATES` at one slope."""
     x = np.linspace(-0.3, 0.3, 601)
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for name in sorted(SURROGATES):

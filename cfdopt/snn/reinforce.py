@@ -37,7 +37,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from cfdopt.util.smooth import spike_fn
+from cfdopt.util.surrogates import spike_fn
 from cfdopt.snn.neurons import LifParams
 
 __all__ = ["log_prob", "sample_spikes", "reinforce_grads", "surrogate_grads", "exact_expectation",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from cfdopt.util.sections import register_section
-from cfdopt.util.smooth import SURROGATES
+from cfdopt.util.surrogates import SURROGATES
 
 __all__ = ["SnnConfig", "TASKS", "NEURONS", "LOSSES"]
 

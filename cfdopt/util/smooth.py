@@ -1,25 +1,18 @@
-"""Smoothing primitives shared by the CFD solver and the spiking networks.
+"""Smoothing primitives: smooth stand-ins for the kinks of a model (a clip, a max, an ``|x|``).
 
-Where a model has a hard kink (a clip, a max, an ``|x|``, a spike threshold)
-the functions here give a smooth stand-in with a known, bounded distance to
-the hard form. Each takes either a ``sharpness`` (units of 1/input) or a
-``width`` (units of the input), never both.
+Each has a known, bounded distance to the hard form (the Roe flux's
+``|lambda|``, the SA clips, users' objectives; the spike threshold's
+surrogate derivatives are :mod:`cfdopt.util.surrogates`) and takes either a
+``sharpness`` (units of 1/input) or a ``width`` (units of the input), never
+both.
 
 All functions are pure JAX, safe under ``jit``, ``vmap``, ``grad`` and
 ``jvp``, built on ``logaddexp``/``hypot`` so that they never overflow, and
 have a finite gradient exactly at their kink.
-
-References:
-    Zenke & Ganguli (2018), SuperSpike, Neural Computation 30(6).
-    Neftci, Mostafa & Zenke (2019), Surrogate gradient learning in spiking
-    neural networks, IEEE Signal Processing Magazine 36(6).
 """
 
 from __future__ import annotations
 
-from typing import Callable
-
-import jax
 import jax.numpy as jnp
 
 __all__ = [
@@ -31,9 +24,6 @@ __all__ = [
     "smooth_pos",
     "smooth_neg",
     "soft_capacity_penalty",
-    "SURROGATES",
-    "surrogate_grad",
-    "spike_fn",
 ]
 
 _LOG2 = 0.6931471805599453
@@ -134,88 +124,3 @@ def soft_capacity_penalty(demand, capacity, onset=0.9, sharpness=20.0):
     """
     _check_positive("capacity", capacity)
     return softplus(demand / capacity - onset, sharpness)
-
-
-# --- surrogate-gradient Heaviside family ---------------------------------
-
-
-def _sigmoid(x, k):
-    s = jax.nn.sigmoid(k * x)
-    return k * s * (1.0 - s)
-
-
-def _fast_sigmoid(x, k):
-    return 1.0 / (1.0 + k * jnp.abs(x)) ** 2
-
-
-def _triangle(x, k):
-    return k * jnp.maximum(0.0, 1.0 - k * jnp.abs(x))
-
-
-def _rectangle(x, k):
-    return jnp.where(jnp.abs(x) < 0.5 / k, k, 0.0).astype(x.dtype)
-
-
-def _arctan(x, k):
-    return (0.5 * k) / (1.0 + (0.5 * jnp.pi * k * x) ** 2)
-
-
-SURROGATES: dict[str, tuple[Callable, str]] = {
-    "sigmoid": (_sigmoid, "k sigma(k x) (1 - sigma(k x)); area 1, peak k/4"),
-    "fast_sigmoid": (_fast_sigmoid, "1 / (1 + k|x|)^2 (SuperSpike); peak 1, area 2/k"),
-    "triangle": (_triangle, "k max(0, 1 - k|x|); area 1, support |x| < 1/k"),
-    "rectangle": (_rectangle, "k [|x| < 1/(2k)] (straight-through); area 1"),
-    "arctan": (_arctan, "(k/2) / (1 + (pi k x / 2)^2); area 1, peak k/2"),
-}
-"""Name -> (derivative ``g(x; k)``, formula). ``k`` is the slope."""
-
-
-def surrogate_grad(surrogate: str = "fast_sigmoid", slope: float = 25.0) -> Callable:
-    """The surrogate derivative ``g(x)`` named ``surrogate`` with slope ``k``.
-
-    Raises:
-        ValueError: unknown name (the message lists the valid ones) or
-            ``slope <= 0``.
-    """
-    if surrogate not in SURROGATES:
-        valid = ", ".join(sorted(SURROGATES))
-        raise ValueError(f"unknown surrogate {surrogate!r}; valid: {valid}")
-    _check_positive("slope", slope)
-    fn = SURROGATES[surrogate][0]
-    return lambda x: fn(x, slope)
-
-
-def spike_fn(surrogate: str = "fast_sigmoid", slope: float = 25.0) -> Callable:
-    """Heaviside spike with a surrogate derivative.
-
-    Forward: ``H(x) = 1 if x > 0 else 0`` exactly (same dtype as ``x``).
-    Derivative: ``g(x; k)`` from :data:`SURROGATES`:
-
-    - ``sigmoid``: ``k s (1 - s)``, ``s = sigma(k x)``
-    - ``fast_sigmoid``: ``1 / (1 + k|x|)^2`` (SuperSpike)
-    - ``triangle``: ``k max(0, 1 - k|x|)``
-    - ``rectangle``: ``k`` on ``|x| < 1/(2k)``, else 0 (straight-through)
-    - ``arctan``: ``(k/2) / (1 + (pi k x / 2)^2)``
-
-    Doubling ``k`` doubles the peak of sigmoid, triangle, rectangle and arctan
-    and halves their width; for fast_sigmoid ``g_{2k}(x) = g_k(2x)``.
-
-    Args:
-        surrogate: one of ``SURROGATES``.
-        slope: ``k > 0``, in units of 1/x.
-
-    Returns:
-        ``f(x)``, a ``jax.custom_jvp`` function.
-    """
-    grad_fn = surrogate_grad(surrogate, slope)
-
-    @jax.custom_jvp
-    def spike(x):
-        return (x > 0).astype(jnp.result_type(x, float))
-
-    @spike.defjvp
-    def _spike_jvp(primals, tangents):
-        (x,), (dx,) = primals, tangents
-        return spike(x), grad_fn(x) * dx
-
-    return spike
