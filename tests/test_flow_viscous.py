@@ -368,5 +368,6 @@ def test_nu_tilde_convection_orders():
         np.testing.assert_allclose(first, m * upwind, rtol=1e-6)  # |m|_w differs from |m| by 1e-12 here
         np.testing.assert_allclose(muscl, m * exact * jnp.ones((7, 3, 1)), rtol=1e-12)
     assert Numerics().scalar_order == 1
-    with pytest.raises(ValueError, match="scalar_order"):
-        Numerics(scalar_order=3)
+    assert Numerics(nu_tilde_convection="muscl").scalar_order == 2
+    with pytest.raises(ValueError, match="nu_tilde_convection"):
+        Numerics(nu_tilde_convection="third-order")

@@ -44,7 +44,7 @@ def test_far_field_nu_tilde_reaches_the_free_stream_and_the_wall_stays_zero():
     low = flow_setup(load_case(ROOT / "cases" / "sa-clip-study", ["flow.nu_tilde_farfield=0.1"]))
     assert float(freestream_primitive(base.flow, base.model)[-1]) == 3.0
     assert float(freestream_primitive(low.flow, low.model)[-1]) == 0.1
-    assert low.model.nuhat_farfield == 0.1 and unused_keys(load_case(ROOT / "cases" / "sa-clip-active")) == []
+    assert low.model.nu_tilde_farfield == 0.1 and unused_keys(load_case(ROOT / "cases" / "sa-clip-active")) == []
 
 
 def test_every_numerics_key_reaches_the_settings(tmp_path):

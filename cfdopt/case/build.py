@@ -49,7 +49,7 @@ def flow_model(cfg) -> FlowModel:
     f, n = cfg.flow, cfg.numerics
     return FlowModel(equations=f.model, reynolds=f.reynolds, temperature=f.temperature, prandtl=f.prandtl,
                      prandtl_turbulent=f.prandtl_turbulent, sa_clip=n.sa_clip, sharpness=n.sharpness,
-                     sa_ft2=n.sa_ft2, nuhat_farfield=f.nu_tilde_farfield)
+                     sa_ft2=n.sa_ft2, nu_tilde_farfield=f.nu_tilde_farfield)
 
 
 def flow_setup(cfg) -> FlowSetup:
@@ -62,7 +62,7 @@ def flow_setup(cfg) -> FlowSetup:
                         limiter_eps=n.limiter_eps, muscl_kappa=n.muscl_kappa, entropy_fix=n.entropy_fix,
                         entropy_fix_linear=n.entropy_fix_linear,
                         farfield_width=n.farfield_width, point_vortex=n.point_vortex, flux=n.flux, model=model,
-                        scalar_order=2 if n.nu_tilde_convection == "muscl" else 1)
+                        nu_tilde_convection=n.nu_tilde_convection)
     settings = SolverSettings(**{k: getattr(n, k) for k in _SETTINGS_KEYS}, line_search=n.line_search != "none")
     flow = FlowConditions(mach=float(cfg.flow.mach), alpha=float(cfg.flow.alpha), gamma=float(cfg.flow.gamma))
     return FlowSetup(numerics, settings, flow)

@@ -13,6 +13,7 @@ expected.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 import tomllib
 import types
@@ -24,7 +25,8 @@ from cfdopt.util.errors import ConfigError
 from cfdopt.util.sections import registered_sections
 from cfdopt.case.flight import NAME_PATTERN
 from cfdopt.flow.model import MODELS, FlowModel, model_default, model_spec
-from cfdopt.flow.residual import Numerics
+from cfdopt.flow.residual import SCALAR_ORDERS, Numerics
+from cfdopt.mesh.cgrid import generate_cgrid
 from cfdopt.solve.newton import SolverSettings
 
 CASE_FILE = "case.toml"
@@ -32,8 +34,8 @@ CASE_FILE = "case.toml"
 # Keys whose default depends on [flow] model default to None in their section and take their model's value when
 # the case is loaded (model_defaults): the model's (cfdopt.flow.model.ModelSpec.defaults), else the Euler value of
 # the dataclass that owns the setting.
-FARFIELD = 100.0
-"""Default ``[mesh] farfield`` (chords) of a model that sets none (``cfdopt.mesh.cgrid.cgrid``'s)."""
+FARFIELD = inspect.signature(generate_cgrid).parameters["farfield"].default
+"""Default ``[mesh] farfield`` (chords) of a model that sets none: :func:`cfdopt.mesh.cgrid.generate_cgrid`'s."""
 EULER_CELLS = (128, 32, 48)
 """Default ``[mesh]`` n_airfoil, n_wake, n_normal of an Euler case."""
 TMR_SIZES = (113, 225, 449, 897)
@@ -156,7 +158,7 @@ class FlowConfig:
     gamma: float = _key(1.4, "ratio of specific heats", gt=1.0, lt=2.0)
     prandtl: float = _key(FlowModel.prandtl, "laminar Prandtl number (rans-sa only)", gt=0.0)
     prandtl_turbulent: float = _key(FlowModel.prandtl_turbulent, "turbulent Prandtl number (rans-sa only)", gt=0.0)
-    nu_tilde_farfield: float = _key(FlowModel.nuhat_farfield, "far-field nu_tilde / nu_inf (NASA TMR: 3, fully turbulent); a low value lets nu_tilde fall toward 0 at the boundary-layer edge and in the wake, where the eddy-viscosity clip acts (rans-sa only)", gt=0.0)
+    nu_tilde_farfield: float = _key(FlowModel.nu_tilde_farfield, "far-field nu_tilde / nu_inf (NASA TMR: 3, fully turbulent); a low value lets nu_tilde fall toward 0 at the boundary-layer edge and in the wake, where the eddy-viscosity clip acts (rans-sa only)", gt=0.0)
     point: tuple[FlowPointConfig, ...] = _key(
         (), "flight points of a multi-point optimization, an array of tables [[flow.point]] (keys in the table "
             "below); none: the one point of [flow]")
@@ -210,7 +212,7 @@ class NumericsConfig:
     max_change: float = _key(SolverSettings.max_change, "largest relative change of density or pressure in one Newton step", gt=0.0)
     sa_clip: str = _key(FlowModel.sa_clip, "treatment of non-positive nu_tilde in Spalart-Allmaras: 'softplus' (smooth surrogates of every kink), 'hard' (max/min clips), 'neg' (SA-neg, Allmaras, Johnson & Spalart 2012) (rans-sa only)", choices=("softplus", "hard", "neg"))
     sharpness: float = _key(FlowModel.sharpness, "sharpness of the softplus clip chi+ = softplus(chi, sharpness), units 1/chi (rans-sa, sa_clip = 'softplus' only)", gt=0.0)
-    nu_tilde_convection: str = _key("first-order", "convection of nu_tilde: 'first-order' upwind (CFL3D's for the NASA TMR cases; keeps nu_tilde positive) or 'muscl' (the mean flow's reconstruction, as FUN3D ran them; nu_tilde can undershoot below 0, where sa_clip acts) (rans-sa only)", choices=("first-order", "muscl"))
+    nu_tilde_convection: str = _key(Numerics.nu_tilde_convection, "convection of nu_tilde: 'first-order' upwind (CFL3D's for the NASA TMR cases; keeps nu_tilde positive) or 'muscl' (the mean flow's reconstruction, as FUN3D ran them; nu_tilde can undershoot below 0, where sa_clip acts) (rans-sa only)", choices=tuple(SCALAR_ORDERS))
     sa_ft2: bool = _key(FlowModel.sa_ft2, "keep the SA laminar-suppression term ft2 (NASA TMR 'SA'); false: 'SA-noft2' (rans-sa only)")
 
 

@@ -109,7 +109,7 @@ class FlowModel:
         sa_clip: ``"softplus"``, ``"hard"`` or ``"neg"`` (:mod:`cfdopt.flow.rans.sa`).
         sharpness: softplus sharpness, units 1/chi.
         sa_ft2: standard SA (``True``) or SA-noft2 (``False``).
-        nuhat_farfield: far-field ``nu_tilde / nu_inf`` (NASA TMR: 3, giving ``nu_t = 0.210438 nu_inf``).
+        nu_tilde_farfield: far-field ``nu_tilde / nu_inf`` (NASA TMR: 3, giving ``nu_t = 0.210438 nu_inf``).
     """
 
     equations: str = "euler"
@@ -120,12 +120,12 @@ class FlowModel:
     sa_clip: str = "softplus"
     sharpness: float = 50.0
     sa_ft2: bool = True
-    nuhat_farfield: float = 3.0
+    nu_tilde_farfield: float = 3.0
 
     def __post_init__(self):
         if self.equations not in REGISTRY:
             raise ValueError(f"FlowModel.equations must be one of {', '.join(MODELS)}, got {self.equations!r}")
-        for name in ("reynolds", "temperature", "prandtl", "prandtl_turbulent", "sharpness", "nuhat_farfield"):
+        for name in ("reynolds", "temperature", "prandtl", "prandtl_turbulent", "sharpness", "nu_tilde_farfield"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"FlowModel.{name} must be > 0, got {getattr(self, name)!r}")
 

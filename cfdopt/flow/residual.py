@@ -13,8 +13,8 @@ that declares the cells it reads (its :class:`Stencil`):
   :mod:`cfdopt.flow.boundary`. Transported scalars (``nuhat``) are
   convected upwind by the Roe mass flux ``m``:
   ``m (q_L + q_R) / 2 - |m|_w (q_R - q_L) / 2`` with cell values ``q_L, q_R``
-  (``scalar_order = 1``, what CFL3D ran for the TMR cases) or their MUSCL
-  reconstructions with the mean flow's limiter (``scalar_order = 2``, as
+  (``nu_tilde_convection = "first-order"``, what CFL3D ran for the TMR cases) or their MUSCL
+  reconstructions with the mean flow's limiter (``"muscl"``, as
   FUN3D ran them; it does not keep ``nuhat`` positive), and ``|m|_w = smooth_abs(m, linear_fix |S|)`` (units ``rho_inf a_inf``
   times the face length), the smooth form of the upwind switch, as wide as
   the Roe flux's smoothing of the contact wave that carries the scalar;
@@ -52,6 +52,10 @@ CONVECTIVE_FLUXES = {"roe": roe_flux_primitive}
 """Convective flux schemes by case-file name (``[numerics] flux``)."""
 
 
+SCALAR_ORDERS = {"first-order": 1, "muscl": 2}
+"""``Numerics.nu_tilde_convection`` -> reconstruction order of the transported scalars."""
+
+
 @dataclass(frozen=True)
 class Numerics:
     """Everything static about the residual: the physical model and its discretisation (hashable: the
@@ -70,8 +74,8 @@ class Numerics:
         point_vortex: add the point-vortex correction to the far-field state.
         flux: convective flux scheme, a key of :data:`CONVECTIVE_FLUXES`.
         model: the governing equations (:class:`cfdopt.flow.model.FlowModel`).
-        scalar_order: convection of the transported scalars (``nuhat``): 1 (first-order
-            upwind) or 2 (MUSCL, as the mean flow).
+        nu_tilde_convection: convection of the transported scalars (``nuhat``): ``"first-order"``
+            upwind or ``"muscl"`` (the mean flow's reconstruction); the case key of the same name.
     """
 
     order: int = 2
@@ -84,14 +88,16 @@ class Numerics:
     point_vortex: bool = False
     flux: str = "roe"
     model: FlowModel = field(default=EULER_MODEL)
-    scalar_order: int = 1
+    nu_tilde_convection: str = "first-order"
 
     def __post_init__(self):
         if not -1.0 <= self.muscl_kappa < 1.0:
             raise ValueError(f"Numerics.muscl_kappa must be in [-1, 1), got {self.muscl_kappa!r}")
-        if self.order not in (1, 2) or self.scalar_order not in (1, 2):
-            raise ValueError(f"Numerics.order and scalar_order must be 1 or 2, got {self.order!r}, "
-                             f"{self.scalar_order!r}")
+        if self.order not in (1, 2):
+            raise ValueError(f"Numerics.order must be 1 or 2, got {self.order!r}")
+        if self.nu_tilde_convection not in SCALAR_ORDERS:
+            raise ValueError(f"Numerics.nu_tilde_convection must be one of {', '.join(SCALAR_ORDERS)}, got "
+                             f"{self.nu_tilde_convection!r}")
         if self.limiter not in LIMITERS:
             raise ValueError(f"Numerics.limiter must be one of {', '.join(LIMITERS)}, got {self.limiter!r}")
         if self.flux not in CONVECTIVE_FLUXES:
@@ -106,6 +112,11 @@ class Numerics:
     def linear_fix(self) -> float:
         """Entropy-fix width of the Roe flux's contact and shear waves (fraction of the sound speed)."""
         return self.entropy_fix if self.entropy_fix_linear is None else self.entropy_fix_linear
+
+    @property
+    def scalar_order(self) -> int:
+        """Reconstruction order of the transported scalars: 1 (first-order upwind) or 2 (MUSCL)."""
+        return SCALAR_ORDERS[self.nu_tilde_convection]
 
     @property
     def nvar(self) -> int:

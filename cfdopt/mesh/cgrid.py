@@ -452,8 +452,9 @@ def cgrid_from_config(surface, mesh_cfg, reynolds: float | None = None, viscous:
     """Grid from a ``[mesh]`` section (``cfdopt.case.schema.MeshConfig``).
 
     If ``surface`` does not have ``n_airfoil + 1`` nodes it is re-sampled
-    by ``surface_for_grid``. Optional keys read with defaults:
-    ``wake_spacing``, ``blend``, ``size``, ``wall_spacing`` (None or absent:
+    by ``surface_for_grid``. The wake spacing and the normal-line blend are
+    :func:`generate_cgrid`'s defaults (no case key sets them). Optional keys
+    read with defaults: ``size``, ``wall_spacing`` (None or absent:
     1e-3 for an inviscid grid, ``wall_spacing_for_yplus(reynolds,
     viscous.y_plus)`` for a viscous one, :func:`family_wall_spacing` for a
     viscous one whose ``size`` is above ``Y_PLUS_FAMILY_SIZE``).
@@ -491,8 +492,6 @@ def cgrid_from_config(surface, mesh_cfg, reynolds: float | None = None, viscous:
         n_normal=int(mesh_cfg.n_normal),
         farfield=float(mesh_cfg.farfield),
         wall_spacing=float(wall_spacing),
-        wake_spacing=getattr(mesh_cfg, "wake_spacing", None),
-        blend=float(getattr(mesh_cfg, "blend", 3.0)),
         viscous=rules,
     )
 

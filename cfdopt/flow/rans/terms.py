@@ -163,7 +163,7 @@ def spectral_radius_terms(W, m, flow: FlowConditions, model: FlowModel) -> jax.A
 
 def freestream_scalars(model: FlowModel) -> tuple[float, ...]:
     """Free-stream primitive value of the transported scalar: ``nuhat = nu_tilde / nu_inf``."""
-    return (model.nuhat_farfield,)
+    return (model.nu_tilde_farfield,)
 
 
 def eddy_viscosity_ratio(W, flow: FlowConditions, model: FlowModel) -> jax.Array:
