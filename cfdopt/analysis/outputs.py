@@ -16,6 +16,20 @@ import numpy as np
 from cfdopt.util.errors import ConfigError
 from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, RHO
 from cfdopt.flow.model import FlowModel
+from cfdopt.flow.state import FlowConditions
+from cfdopt.mesh import check_deformation
+from cfdopt.mesh.flatplate import FLAT_PLATE
+from cfdopt.optimize.problem import AeroProblem, baseline_grid
+from cfdopt.case.build import flow_setup
+from cfdopt.flow.rans.terms import y_plus
+from cfdopt.flow.rans.sa import clip_activity
+from cfdopt.flow.rans.terms import transport
+from cfdopt.flow.state import primitive
+from cfdopt.flow.state import mach_number, pressure_coefficient, primitive
+from cfdopt.flow.forces import surface_cp
+from cfdopt.mesh import write_vtu
+from cfdopt.plots.flow import plot_cf, plot_convergence, plot_cp
+from cfdopt.flow.rans.terms import skin_friction
 
 Y_PLUS_WARNING = 1.0
 """A first-cell y+ above this is reported: the SA model is meant to be integrated to the wall (y+ about 1)."""
@@ -29,12 +43,6 @@ def case_grid(cfg, design_file: Path | None = None):
     checks it (:func:`cfdopt.mesh.check_deformation` against the baseline grid: a ``MeshError`` names the wall
     node and the design variables responsible).
     """
-    from cfdopt.flow.state import FlowConditions
-    from cfdopt.mesh import check_deformation
-    from cfdopt.mesh.flatplate import FLAT_PLATE
-    from cfdopt.optimize.problem import AeroProblem, baseline_grid
-    from cfdopt.case.build import flow_setup
-
     if cfg.geometry.airfoil == FLAT_PLATE:
         if design_file is not None:
             raise ConfigError(f"{cfg.source}: --design: a flat plate has no design variables")
@@ -63,9 +71,6 @@ def wall_report(U, grid, flow, model: FlowModel) -> dict:
     empty for an inviscid model."""
     if not model.viscous:
         return {}
-    from cfdopt.flow.rans.terms import y_plus
-    from cfdopt.flow.rans.sa import clip_activity
-
     yp = np.asarray(y_plus(jnp.asarray(U), grid, flow, model))
     return dict(y_plus_max=float(yp.max()), y_plus_mean=float(yp.mean()),
                 **clip_activity(chi_field(U, flow, model), model.sa))
@@ -73,17 +78,12 @@ def wall_report(U, grid, flow, model: FlowModel) -> dict:
 
 def chi_field(U, flow, model: FlowModel) -> np.ndarray:
     """``(ni, nj)`` cell values of ``chi = nu_tilde / nu`` of a RANS-SA state ``U`` ``(ni, nj, 5)``."""
-    from cfdopt.flow.rans.terms import transport
-    from cfdopt.flow.state import primitive
-
     _, _, nu, nu_tilde = transport(primitive(jnp.asarray(U), flow.gamma), flow, model)
     return np.asarray(nu_tilde / nu)
 
 
 def cell_fields(U, flow, model: FlowModel) -> dict:
     """Cell data for ``solution.vtu``: density, velocity, pressure, Mach, Cp, and for RANS nuhat and mu_t/mu."""
-    from cfdopt.flow.state import mach_number, pressure_coefficient, primitive
-
     W = np.asarray(primitive(jnp.asarray(U), flow.gamma))
     fields = {"density": W[..., RHO], "velocity": W[..., MX:MX + 2], "pressure": W[..., ENERGY],
               "mach": np.asarray(mach_number(W, flow.gamma)),
@@ -98,18 +98,12 @@ def cell_fields(U, flow, model: FlowModel) -> dict:
 
 def write_outputs(out: Path, grid, flow, model: FlowModel, result, summary: dict) -> None:
     """solution.vtu, surface.csv (x, y, cp[, cf]), convergence.png, cp.png[, cf.png], state.npz."""
-    from cfdopt.flow.forces import surface_cp
-    from cfdopt.mesh import write_vtu
-    from cfdopt.plots.flow import plot_cf, plot_convergence, plot_cp
-
     U = jnp.asarray(result.U)
     write_vtu(out / "solution.vtu", grid, cell_data=cell_fields(U, flow, model))
     xy, cp = (np.asarray(a) for a in surface_cp(U, grid, flow))
     columns, header = [xy, cp], "x,y,cp"
     title = f"M {float(flow.mach):g}, alpha {float(flow.alpha):g} deg: CL {summary['cl']:.4f}, CD {summary['cd']:.5f}"
     if model.viscous:
-        from cfdopt.flow.rans.terms import skin_friction
-
         cf = np.asarray(skin_friction(U, grid, flow, model)[1])
         columns.append(cf)
         header += ",cf"

@@ -29,6 +29,8 @@ from pathlib import Path
 
 from cfdopt.flow.state import FlowConditions
 from cfdopt.solve.newton import solve_with_fallback
+from cfdopt.case.build import flow_setup
+from cfdopt.analysis.outputs import case_grid
 
 PARTS = ("cl_p", "cl_v", "cd_p", "cd_v", "cm_p", "cm_v")
 """Pressure and viscous parts of the coefficients, in a row of a viscous (rans-sa) model only."""
@@ -150,9 +152,6 @@ def sweep(grid, flow: FlowConditions, numerics, settings, variable: str, values,
 
 def case_polar(cfg, on_point=None) -> list[PolarPoint]:
     """The polar of a case (:func:`cfdopt.case.schema.load_case`) as its ``[polar]`` section asks, on its baseline grid."""
-    from cfdopt.case.build import flow_setup
-    from cfdopt.analysis.outputs import case_grid
-
     setup = flow_setup(cfg)
     grid, flow = case_grid(cfg)
     return sweep(grid, flow, setup.numerics, setup.settings, cfg.polar.variable, cfg.polar.values, on_point)

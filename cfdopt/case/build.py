@@ -18,6 +18,7 @@ from cfdopt.flow.model import MODELS, FlowModel, model_spec
 from cfdopt.flow.residual import Numerics
 from cfdopt.flow.state import FlowConditions
 from cfdopt.solve.newton import SolverSettings
+from cfdopt.mesh.flatplate import FLAT_PLATE
 
 
 _SETTINGS_KEYS = ("tolerance", "max_iterations", "warm_max_iterations", "cfl_start", "restart_cfl", "cfl_max",
@@ -74,8 +75,6 @@ FLAT_PLATE_UNUSED = ("mesh.farfield", "mesh.te_spacing", "mesh.wake_aspect")
 
 def unused_keys(cfg) -> list[str]:
     """Lines naming each key the case sets (file or ``--set``) that its model or geometry does not read."""
-    from cfdopt.mesh.flatplate import FLAT_PLATE
-
     def line(key, why):
         section, name = key.split(".")
         return f"{cfg.source}: [{section}] {name} is set but {why}"

@@ -28,6 +28,7 @@ from cfdopt.flow.model import MODELS, FlowModel, model_default, model_spec
 from cfdopt.flow.residual import SCALAR_ORDERS, Numerics
 from cfdopt.mesh.cgrid import generate_cgrid
 from cfdopt.solve.newton import SolverSettings
+from cfdopt.case.flight import case_points
 
 CASE_FILE = "case.toml"
 
@@ -646,8 +647,6 @@ def build_config(data: dict, source: Path, case_dir: Path) -> Config:
 
 def _check_constraint_points(cfg: Config) -> None:
     """Each aerodynamic constraint names a flight point of the case; it must when there are several."""
-    from cfdopt.case.flight import case_points
-
     names = [p.name for p in case_points(cfg)]
     valid = ", ".join(map(repr, names))
     for k, c in enumerate(cfg.optimize.all_constraints(), 1):

@@ -20,6 +20,7 @@ from types import MappingProxyType, ModuleType
 from typing import Any, Mapping
 
 from cfdopt.flow.layout import EULER, RANS_SA, Layout
+from cfdopt.flow.rans.sa import SAOptions
 
 
 @dataclass(frozen=True)
@@ -155,8 +156,6 @@ class FlowModel:
     @property
     def sa(self):
         """The :class:`cfdopt.flow.rans.sa.SAOptions` of this model."""
-        from cfdopt.flow.rans.sa import SAOptions
-
         return SAOptions(clip=self.sa_clip, sharpness=self.sharpness, ft2=self.sa_ft2)
 
     def mu_inf(self, mach):

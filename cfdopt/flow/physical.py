@@ -48,6 +48,7 @@ from cfdopt.flow.model import FlowModel
 from cfdopt.flow.state import FlowConditions, freestream_primitive, primitive
 from cfdopt.util.jitcache import cached_jit
 from cfdopt.mesh.types import metrics
+from cfdopt.flow.forces import surface_cp
 
 
 @dataclass(frozen=True)
@@ -187,8 +188,6 @@ def physical_fields(U, grid, flow: FlowConditions, model: FlowModel) -> dict:
     (``p0/p0_inf - 1``; ``-inf`` where the density or pressure is not positive), ``ratio`` (``mu_t/mu``, zero for an
     inviscid model) and ``ratio_inf`` (the free stream's), all ``(ni, nj)``; ``centre (ni, nj, 2)``; the wall's
     ``xy (n_wall, 2)`` and ``cp (n_wall,)`` (:func:`cfdopt.flow.forces.surface_cp`)."""
-    from cfdopt.flow.forces import surface_cp
-
     g = flow.gamma
     W = primitive(U, g)
     rho, p = W[..., RHO], W[..., ENERGY] * g

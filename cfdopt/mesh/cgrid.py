@@ -57,6 +57,7 @@ from cfdopt.util.errors import MeshError
 from cfdopt.mesh.quality import check_areas
 from cfdopt.mesh.spacing import floor_steps, geometric_distances, layer_cells, ramped_distances
 from cfdopt.mesh.types import CGrid
+from cfdopt.geometry import resample_surface
 
 __all__ = [
     "ViscousSpacing",
@@ -434,8 +435,6 @@ def surface_for_grid(
     surface cells differ by at most that ratio. Give the same ``reynolds``
     to ``cgrid_from_config`` so that the grid's rules match.
     """
-    from cfdopt.geometry import resample_surface
-
     rules = _viscous_rules(reynolds, viscous)
     return np.asarray(
         resample_surface(

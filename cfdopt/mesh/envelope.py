@@ -26,6 +26,7 @@ from __future__ import annotations
 from cfdopt.mesh.cgrid import wall_spacing_for_yplus
 from cfdopt.mesh.quality import quality_report
 from cfdopt.mesh.types import CGrid
+from cfdopt.mesh.flatplate import FLAT_PLATE
 
 __all__ = ["WAKE_RATIO_MAX", "GROWTH_MAX", "SURFACE_RATIO_MAX", "Y_PLUS_MAX", "checks_grid", "envelope_warnings"]
 
@@ -43,8 +44,6 @@ _ROUND_OFF = 1e-6  # relative: a grid built to a limit exactly (the default y+ 1
 
 def checks_grid(cfg) -> bool:
     """Whether :func:`envelope_warnings` looks at this case's grid (a rans-sa airfoil case)."""
-    from cfdopt.mesh.flatplate import FLAT_PLATE
-
     return cfg.flow.viscous and cfg.geometry.airfoil != FLAT_PLATE
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from cfdopt.mesh.spacing import geometric_distances
 from cfdopt.mesh.types import FlatPlateGrid
+from cfdopt.util.errors import ConfigError
 
 __all__ = ["FLAT_PLATE", "flat_plate_grid", "flat_plate_from_config"]
 
@@ -69,8 +70,6 @@ def flat_plate_from_config(mesh_cfg) -> FlatPlateGrid:
     """The TMR flat-plate grid of a case's ``[mesh]``: ``n_airfoil`` cells along the plate, ``n_wake`` on the
     symmetry plane ahead of it, ``n_normal`` up to ``y = 1``, first cell ``wall_spacing`` (required),
     leading-edge cell ``le_spacing`` (default: a tenth of the mean plate cell)."""
-    from cfdopt.util.errors import ConfigError
-
     if mesh_cfg.wall_spacing is None:
         raise ConfigError("[mesh] wall_spacing: the flat plate needs its first-cell height (e.g. 2e-6 for the "
                           "137 x 97-class grid at Re 5e6)")

@@ -49,6 +49,10 @@ import numpy as np
 
 from cfdopt.util.errors import CfdoptError, MeshError, SolveError
 from cfdopt.case.flight import FlowPoint, point_config
+from cfdopt.case.schema import config_to_dict
+from cfdopt.optimize.problem import AeroProblem
+from cfdopt.flow.forces import surface_cp
+from cfdopt.cli import enable_compilation_cache
 
 PROBLEM_SECTIONS = ("geometry", "mesh", "flow", "numerics", "design")
 """The case sections an :class:`cfdopt.optimize.problem.AeroProblem` is built from (the key of :func:`problem_for`)."""
@@ -129,8 +133,6 @@ class PointResult:
 def problem_key(cfg) -> str:
     """Hash of what an :class:`cfdopt.optimize.problem.AeroProblem` of ``cfg`` is built from (:data:`PROBLEM_SECTIONS`
     and the case folder, against which airfoil files resolve)."""
-    from cfdopt.case.schema import config_to_dict
-
     data = {k: v for k, v in config_to_dict(cfg).items() if k in PROBLEM_SECTIONS}
     data["case_dir"] = str(cfg.case_dir)
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
@@ -141,8 +143,6 @@ _PROBLEMS: collections.OrderedDict = collections.OrderedDict()
 
 def problem_for(cfg):
     """The :class:`cfdopt.optimize.problem.AeroProblem` of the single-point case ``cfg``, built once per process."""
-    from cfdopt.optimize.problem import AeroProblem
-
     key = problem_key(cfg)
     if key not in _PROBLEMS:
         _PROBLEMS[key] = AeroProblem(cfg)
@@ -160,8 +160,6 @@ def keep_problem(problem) -> None:
 def evaluate_task(task: PointTask) -> PointResult:
     """Solve, differentiate and measure one point (in whichever process runs it)."""
     import jax.numpy as jnp
-
-    from cfdopt.flow.forces import surface_cp
 
     problem = problem_for(point_config(task.case, task.point))
     worker = f"{socket.gethostname()}:{os.getpid()}"
@@ -226,8 +224,6 @@ def _prepare_worker() -> None:
     if _WORKER_READY:
         return
     import jax
-
-    from cfdopt.cli import enable_compilation_cache
 
     jax.config.update("jax_enable_x64", True)
     if not jax.config.jax_compilation_cache_dir:

@@ -28,6 +28,7 @@ import numpy as np
 
 from cfdopt.case.schema import config_to_dict
 from cfdopt.util.errors import CfdoptError
+from cfdopt.optimize.driver import Point
 
 CHECKPOINT = "checkpoint.npz"
 VERSION = 3
@@ -62,8 +63,6 @@ def point_to_dict(point) -> dict:
 
 
 def point_from_dict(data: dict):
-    from cfdopt.optimize.driver import Point
-
     arrays = {k: np.asarray(data[k], dtype=np.float64) for k in _ARRAYS}
     arrays["cons_jac"] = arrays["cons_jac"].reshape(data["cons_jac_shape"])
     arrays["surface"] = arrays["surface"].reshape(data["surface_shape"])

@@ -50,6 +50,7 @@ import scipy.optimize
 
 from cfdopt.optimize.constraints import ConstraintSet, aero_value_grad, build_constraints
 from cfdopt.util.errors import CfdoptError, ConfigError
+from cfdopt.optimize.multipoint import MultiPointProblem
 
 FAIL_MARGIN = 1.0
 """A failed point's scaled objective is the worst good value seen plus this (a unit step's worth of descent), and
@@ -213,8 +214,6 @@ class Evaluator:
 
     def __init__(self, problem, objective: str, constraints: ConstraintSet, cached=(), on_point=None, on_event=None,
                  warm_start: bool = True, first_step: float = 1.0, warm: dict | None = None):
-        from cfdopt.optimize.multipoint import MultiPointProblem
-
         if not isinstance(problem, MultiPointProblem):  # an AeroProblem: its case's point, in this process
             problem = MultiPointProblem(problem.cfg, problem=problem)
         space = problem.space

@@ -30,6 +30,20 @@ import numpy as np
 
 from cfdopt.optimize.problem import OBJECTIVES
 from cfdopt.optimize.verify import verification_line
+from cfdopt.optimize.checkpoint import CHECKPOINT, Checkpoint, ResultsWriter, fingerprint
+from cfdopt.optimize.multipoint import MultiPointProblem
+from cfdopt.optimize.constraints import build_constraints
+from cfdopt.optimize.driver import run_optimization, violation
+from cfdopt.case.flight import point_config
+from cfdopt.optimize.multipoint import COEFFICIENTS
+from cfdopt.optimize.backends import problem_for
+from cfdopt.flow.state import FlowConditions
+from cfdopt.analysis.trim import trim
+from cfdopt.optimize.verify import finer_mesh_check, judge
+from cfdopt.util.errors import CfdoptError
+from cfdopt.analysis.outputs import write_outputs
+from cfdopt.optimize.checkpoint import read_history
+from cfdopt.plots.optimize import plot_cp_comparison, plot_optimization_convergence, plot_shapes
 
 
 def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=None, exaggerate: float = 1.0,
@@ -48,11 +62,6 @@ def optimize_case(cfg, out: Path, resume: bool = False, progress=None, on_event=
         backend: where the flight points are evaluated (:func:`cfdopt.optimize.backends.make_backend`); default this
             process. The final design's outputs are computed here.
     """
-    from cfdopt.optimize.checkpoint import CHECKPOINT, Checkpoint, ResultsWriter, fingerprint
-    from cfdopt.optimize.multipoint import MultiPointProblem
-    from cfdopt.optimize.constraints import build_constraints
-    from cfdopt.optimize.driver import run_optimization, violation
-
     t0 = time.perf_counter()
     out = Path(out)
     problem = MultiPointProblem(cfg, backend=backend, problem=problem)
@@ -142,10 +151,6 @@ def point_views(problem, final, base) -> list[tuple]:
     at that point alone (its design vector, its coefficients). One point: ``[(None, problem.base, final, base)]``."""
     import dataclasses
 
-    from cfdopt.case.flight import point_config
-    from cfdopt.optimize.multipoint import COEFFICIENTS
-    from cfdopt.optimize.backends import problem_for
-
     if problem.single:
         return [(None, problem.base, final, base)]
 
@@ -193,9 +198,6 @@ def trimmed_baseline(problem, cfg, U_start, final) -> dict | None:
     Returns:
         ``alpha``, ``cl``, ``cd``, ``cm``, ``converged``, ``solves``, ``newton``, ``time_s``.
     """
-    from cfdopt.flow.state import FlowConditions
-    from cfdopt.analysis.trim import trim
-
     target = cl_target(cfg)  # None on a multi-point case
     if target is None:
         return None
@@ -213,8 +215,6 @@ def trimmed_baseline(problem, cfg, U_start, final) -> dict | None:
 def verify(cfg, problem, parts, free_stream: dict, reduction: float | None) -> dict:
     """The verification of the final design (:mod:`cfdopt.optimize.verify`): ``verified``, ``reason``, the
     objective reduction on the case's mesh, from the free stream and on the finer mesh (``finer``), ``margin``."""
-    from cfdopt.optimize.verify import finer_mesh_check, judge
-
     finer = finer_mesh_check(cfg, problem.points, [b.design for _, _, _, b in parts],
                              [f.design for _, _, f, _ in parts], cfg.optimize.objective)
     verified, reason = judge(reduction, free_stream, finer, cfg.optimize.verify_margin)
@@ -244,8 +244,6 @@ def free_stream_check(problem, final, base, rtol: float = 1e-4) -> dict:
         ``cl``, ``cd``, ``cm``, ``converged``, ``cd_reduction_percent`` of the free-stream solve and
         ``same_solution`` (its CD within ``rtol`` of the optimizer's).
     """
-    from cfdopt.util.errors import CfdoptError
-
     try:
         ev = problem.evaluate(final.design)
     except CfdoptError as err:
@@ -259,8 +257,6 @@ def free_stream_check(problem, final, base, rtol: float = 1e-4) -> dict:
 def _write_final(out: Path, problem, final, parts, evs, writer) -> None:
     """``designs/final/`` (with one subfolder of flow outputs per flight point when there are several) and
     ``out/solution.vtu`` (``solution@NAME.vtu`` per point)."""
-    from cfdopt.analysis.outputs import write_outputs
-
     folder = out / "designs" / "final"
     writer.write_design(folder, final, dict(evaluation=final.index))
     for (name, prob, _, _), ev in zip(parts, evs):
@@ -283,10 +279,6 @@ def _load_design(folder: Path):
 
 def draw_figures(out: Path, objective: str = "cd", exaggerate: float = 1.0) -> list[Path]:
     """convergence.png, shape.png and cp.png from ``history.csv`` and ``designs/`` (no solving)."""
-    from cfdopt.optimize.checkpoint import read_history
-    from cfdopt.util.errors import CfdoptError
-    from cfdopt.plots.optimize import plot_cp_comparison, plot_optimization_convergence, plot_shapes
-
     out = Path(out)
     history = out / "history.csv"
     if not history.is_file():

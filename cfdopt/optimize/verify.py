@@ -31,6 +31,9 @@ import numpy as np
 
 from cfdopt.util.errors import CfdoptError
 from cfdopt.optimize.problem import OBJECTIVES
+from cfdopt.optimize.problem import baseline_grid
+from cfdopt.case.flight import point_config
+from cfdopt.optimize.problem import AeroProblem
 
 
 def family_refinement(cfg):
@@ -42,8 +45,6 @@ def family_refinement(cfg):
     coarser one (as the NASA TMR family grids: each level every other point of the next); explicit surface
     spacings are halved; mesh sequencing takes one more level, down to the case's own coarsest.
     """
-    from cfdopt.optimize.problem import baseline_grid
-
     grid = baseline_grid(cfg)
     line = np.asarray(grid.nodes)[grid.ni // 2]
     steps = np.hypot(*np.diff(line, axis=0).T)
@@ -80,9 +81,6 @@ def finer_mesh_check(cfg, points, base_designs, final_designs, objective: str) -
         ``cm``, ``objective``; with several points each point's under ``points``), ``objective_reduction_percent``,
         ``cd_reduction_percent``; else ``message`` (the fold, the failed or unphysical solve); ``time_s``.
     """
-    from cfdopt.case.flight import point_config
-    from cfdopt.optimize.problem import AeroProblem
-
     t0 = time.perf_counter()
     fine = family_refinement(cfg)
     out = dict(mesh=[fine.mesh.n_airfoil + 2 * fine.mesh.n_wake, fine.mesh.n_normal])
