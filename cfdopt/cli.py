@@ -57,8 +57,8 @@ def enable_compilation_cache() -> None:
     """Keep compiled XLA programs between runs (the residual's derivatives take 10-30 s to compile).
 
     Every program is kept, the small ones too: a solve runs about 15 per grid level, and
-    compiling those that take under a second anew cost a fresh process 2-4 s on the
-    344 x 64 benchmark. ``CFDOPT_CACHE_DIR`` moves the cache (default
+    compiling the small ones anew adds seconds to every fresh process (docs/solver.md,
+    ``scripts/bench_solver.py``). ``CFDOPT_CACHE_DIR`` moves the cache (default
     ``~/.cache/cfdopt/xla``); an empty value turns it off.
     """
     import os

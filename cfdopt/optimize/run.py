@@ -234,8 +234,8 @@ def free_stream_check(problem, final, base, rtol: float = 1e-4) -> dict:
     """Solve the final design again from the free stream (mesh sequencing) and compare.
 
     Each optimizer evaluation started from the previous design's flow. Transonic flows can have more
-    than one steady solution (Jameson 1991, AIAA 91-1625; at the ADODG case 1 optimum of 192 x 48 cells
-    one shock at 93-96% chord, or from the free stream two shocks, at 87-89% and 95%), and the warm start
+    than one steady solution (Jameson 1991, AIAA 91-1625; docs/adodg1.md shows one at the ADODG case 1
+    optimum), and the warm start
     picks the one nearest the path the optimizer took. Both states solve the same discrete equations to
     the tolerance, so their coefficients agree to about ``tolerance`` unless they are different
     solutions: ``rtol`` (1e-4 of CD) is far above the former and far below the latter.

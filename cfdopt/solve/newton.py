@@ -9,9 +9,7 @@ system is solved inexactly, to a relative residual
 ``eta = max(linear_tolerance, forcing min(1, ||R|| / ||R_0||))`` (inexact
 Newton, Dembo, Eisenstat & Steihaug 1982: ``eta`` proportional to the
 residual keeps the convergence quadratic; ``forcing = 0.5`` solves the
-early pseudo-time steps loosely, which on the 344 x 64 transonic NACA 0012
-takes the same Newton iterations as 0.1 with 6 LU factorisations and 134
-GMRES iterations instead of 8 and 150), never tighter than the final
+early pseudo-time steps loosely, docs/solver.md), never tighter than the final
 step needs to meet the tolerance (:func:`forcing_term`), by GMRES on the exact operator
 preconditioned by a lagged LU of the exact Jacobian
 (:class:`cfdopt.solve.linear.krylov.NewtonLinearSolver`). The CFL number follows switched
@@ -48,9 +46,8 @@ that fails hands on its lowest-residual iterate if that reached
 ``coarse_fallback``, else the free stream; a final grid that fails from the
 prolonged flow is solved once more from the free stream, as at zero incidence
 on TMR's NACA 0012, where the prolonged turbulent wake admitted no step; a coarse level solves with a Roe
-linear-wave width of at least ``coarse_linear_fix``, :func:`level_numerics`), which on the
-344 x 64 cell transonic NACA 0012 leaves 7 Newton iterations on the fine grid
-instead of 43 (``scripts/bench_solver.py``).
+linear-wave width of at least ``coarse_linear_fix``, :func:`level_numerics`), which leaves a few Newton
+iterations on the fine grid (docs/solver.md, ``scripts/bench_solver.py``).
 
 A solve that does not converge returns ``converged=False`` with its history
 and a message; it does not raise. Nor does a converged flow that breaks a bound no physical flow
@@ -293,8 +290,8 @@ def _prepare_in_background(grids, flow, numerics, settings) -> dict:
 STALL_ITERATIONS = 20
 STALL_DROP = 0.9
 """A solve whose CFL sits at its floor (``cfl_start / 100``) for ``STALL_ITERATIONS`` iterations while its residual
-falls by less than ``1 - STALL_DROP`` stops as stalled (the zero-incidence NACA 0012 from a prolonged coarse flow
-crept at a residual of 21.55 there, 5 s per iteration)."""
+falls by less than ``1 - STALL_DROP`` stops as stalled, rather than creep on at the floor (as the zero-incidence
+NACA 0012 of cases/tmr-naca0012 did from a prolonged coarse flow, docs/rans.md)."""
 
 RETRY_FORCING = 0.05
 """Largest linear tolerance of a Newton-PTC step retried at a lower CFL under the line search."""

@@ -1,9 +1,9 @@
 """Traced programs kept on disk between processes (``jax.export``), next to the XLA cache.
 
 The persistent XLA cache skips compiling, but each process still traces and
-lowers the Python code of every jitted function once per grid shape: about
-3.5 s per grid level for the residual, its JVP, the coloured Jacobian and the
-force integrals on the 344 x 64 benchmark, 7-10 s over three levels. A
+lowers the Python code of every jitted function once per grid shape (the
+residual, its JVP, the coloured Jacobian and the force integrals: seconds per
+grid level, docs/solver.md). A
 :func:`cached_jit` function, called with concrete arrays while
 ``jax_compilation_cache_dir`` is set (the command line sets it), looks up the
 serialized StableHLO of the traced program under ``<cache dir>/export`` and
@@ -20,7 +20,7 @@ solves (:func:`cfdopt.solve.newton.solve_flow`). Loading and calling are safe fr
 several threads; a program is loaded once per process.
 
 :func:`cached_array` keeps a computed NumPy array (such as the nested-dissection
-order of a grid, about 0.5 s for the three levels of the 344 x 64 benchmark) under
+order of a grid) under
 ``<cache dir>/arrays`` with the same kind of key.
 """
 

@@ -157,8 +157,8 @@ class Factorization:
 
     ``cell_order`` (optional, ``(ncells,)``): fill-reducing order of the cells, applied
     to the 4x4 blocks as a symmetric permutation before SuperLU.
-    ``precision="single"`` factors a float32 copy (half the time and memory of
-    float64 on the 340 x 64 cell NACA 0012): an approximate inverse with
+    ``precision="single"`` factors a float32 copy (about half the time and memory
+    of float64): an approximate inverse with
     1e-4 to 1e-2 relative error, for use as a preconditioner only; solves
     still take and return float64.
     """
