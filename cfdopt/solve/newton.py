@@ -298,7 +298,7 @@ RETRY_FORCING = 0.05
 
 def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(),
                settings: SolverSettings = SolverSettings(), U0=None, callback=None) -> SolveResult:
-    """Converge the steady Euler residual on ``grid``.
+    """Converge the steady residual of ``numerics.model`` (Euler or RANS-SA) on ``grid``.
 
     Without ``U0`` and with ``settings.mesh_levels > 1``, the flow is first
     solved on up to ``mesh_levels - 1`` coarser grids (every other node,
