@@ -1,8 +1,8 @@
 """The largest design step a case's mesh survives: for each shape variable alone, and along a given design.
 
 The optimizer deforms the case's baseline mesh (``cfdopt.mesh.deform``: near the wall the grid lines move rigidly
-with the wall node, so RANS cells of 1e-6 chord keep their height) and refuses a deformed mesh with a folded cell
-(``check_deformation``). This script finds, by bisection, the largest step that is still accepted:
+with the wall node, so RANS cells of 1e-6 chord keep their height) and refuses a deformed mesh with a folded cell, a
+wall that turns or first cells that shear far beyond the baseline's (``check_deformation`` against the baseline). This script finds, by bisection, the largest step that is still accepted:
 
 - for each shape variable alone, up and down from the baseline (the other variables at 0);
 - along the direction of a design (``--design summary.json``, e.g. a run's ``designs/final/summary.json``): the
@@ -47,9 +47,11 @@ def first_cell_heights(nodes: np.ndarray, n_wake: int) -> np.ndarray:
 
 
 def accepted(problem, d) -> tuple[bool, str]:
+    """Whether the optimizer would accept design ``d``'s mesh: the check of ``AeroProblem.evaluate`` (folds, and
+    the wall turning and first-cell limits against the baseline), and its refusal message."""
     grid, _ = problem.geometry(d)
     try:
-        check_deformation(grid)
+        check_deformation(grid, baseline=problem.grid0, explain=problem.space.explain_wall(np.asarray(d)))
     except MeshError as err:
         return False, str(err)
     return True, ""

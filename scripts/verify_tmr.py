@@ -32,6 +32,7 @@ from cfdopt.flow.rans.terms import skin_friction
 from cfdopt.mesh.coarsen import coarsen
 from cfdopt.mesh.su2 import read_su2_cgrid
 from cfdopt.optimize.problem import baseline_grid
+from cfdopt.optimize.verify import family_refinement
 from cfdopt.case.build import flow_setup
 from cfdopt.solve.newton import solve_flow
 
@@ -125,27 +126,10 @@ def _plot_cf(curves, path):
     print(f"wrote {path}")
 
 
-GRIDS = {"225": (128, 48, 64), "449": (256, 96, 128)}
-"""Grid classes: cells on the airfoil, per wake branch, normal to the wall. "225" is TMR's 225x65 size (the
-case's default, with its geometric wall-normal spacing); "449" is its refinement in TMR's family sense
-(:func:`family_refinement`): twice the cells each way, and "225" is every other node of it."""
-
-
-def family_refinement(cfg) -> list[str]:
-    """Overrides that make the "449" grid the refinement of the case's grid by one family level.
-
-    With one geometric wall-normal ratio ``r`` and first cell ``h`` on the case's grid, the grid with twice
-    the cells, ratio ``sqrt(r)`` and first cell ``h / (1 + sqrt(r))`` spans the same distance and holds every
-    node of the case's grid (each cell split in two), as TMR's family does (each level every other point of
-    the next). The airfoil and wake spacings already follow the cell counts. Mesh sequencing then takes one
-    more level, down to the case's own coarsest.
-    """
-    grid = baseline_grid(cfg)
-    line = np.asarray(grid.nodes)[grid.ni // 2]
-    steps = np.hypot(*np.diff(line, axis=0).T)
-    h, r = steps[0], steps[1] / steps[0]
-    return [f"mesh.wall_spacing={h / (1.0 + np.sqrt(r)):.6e}",
-            f"numerics.mesh_levels={cfg.numerics.mesh_levels + 1}"]
+GRIDS = ("225", "449")
+"""Grid classes: "225" is TMR's 225x65 size (the case's grid, with its geometric wall-normal spacing); "449" is its
+refinement in TMR's family sense (:func:`cfdopt.optimize.verify.family_refinement`, the mesh the optimizer's
+verification uses): twice the cells each way, and "225" is every other node of it."""
 
 
 def naca0012(args) -> dict:
@@ -154,12 +138,9 @@ def naca0012(args) -> dict:
     for alpha in args.alpha:
         runs = []
         for g in args.grids:
-            n_airfoil, n_wake, n_normal = GRIDS[g]
-            over = list(args.set) + [f"flow.alpha={alpha}", f"mesh.n_airfoil={n_airfoil}", f"mesh.n_wake={n_wake}",
-                                     f"mesh.n_normal={n_normal}"]
+            cfg = load_case(case, list(args.set) + [f"flow.alpha={alpha}"])
             if g == "449":
-                over += family_refinement(load_case(case, list(args.set)))
-            cfg = load_case(case, over)
+                cfg = family_refinement(cfg)
             grid = baseline_grid(cfg)
             runs.append((cfg, grid, f"{grid.ni + 1}x{grid.nj + 1}"))
         for path in map(Path, args.su2):
@@ -220,7 +201,7 @@ def main() -> None:
     ap.add_argument("case", choices=("flatplate", "naca0012"))
     ap.add_argument("--levels", type=int, default=3, help="flat plate: grid levels (finest: the case's)")
     ap.add_argument("--alpha", type=float, nargs="+", default=[0.0, 10.0, 15.0], help="NACA 0012 incidences (deg)")
-    ap.add_argument("--grids", nargs="*", default=["225", "449"], choices=tuple(GRIDS),
+    ap.add_argument("--grids", nargs="*", default=["225", "449"], choices=GRIDS,
                     help="NACA 0012 grid classes (none: only the --su2 grids)")
     ap.add_argument("--su2", nargs="*", default=[], metavar="FILE",
                     help="NACA 0012: also solve on these C-grids in SU2 files (TMR's n0012_225-65.su2)")
