@@ -1,5 +1,8 @@
 """Benchmark RANS-SA: TMR NACA 0012, M 0.15, alpha 10 deg, Re 6e6, on the 225 x 65-class C-grid (224 x 64 cells).
 
+The grid is TMR's own 225 x 65 grid (``../shared/data/grids/n0012_225-65.su2``, read through ``[mesh] file``)
+when that file is there, else the case's generated grid of the same size; ``--grid`` chooses.
+
 One process: the flow from the free stream to 1e-10 (first solve: compiling, or loading the caches
 ``~/.cache/cfdopt/xla``), the same solve again, then the adjoint gradient of CD with respect to 16
 Hicks-Henne variables and alpha. Prints a table: wall time of the process up to the end of the first
@@ -7,7 +10,7 @@ solve, of the second solve, Newton iterations per mesh level, LU factorisations 
 peak resident memory after the primal and after the adjoint, the adjoint's time and its ratio to the
 primal, and CL, CD against the TMR band on the same-size grid.
 
-Usage: python scripts/bench_rans.py [--set section.key=value ...] [--no-cache]
+Usage: python scripts/bench_rans.py [--grid tmr|case] [--set section.key=value ...] [--no-cache]
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from cfdopt.case.schema import load_case  # noqa: E402
 from cfdopt.optimize.problem import AeroProblem  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+TMR_GRID = ROOT.parent / "shared" / "data" / "grids" / "n0012_225-65.su2"
 
 
 def peak_mib() -> float:
@@ -36,12 +40,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", action="append", default=[], help="case-file override, section.key=value")
     ap.add_argument("--no-cache", action="store_true", help="do not use the persistent compilation caches")
+    ap.add_argument("--grid", choices=("tmr", "case"), default="tmr" if TMR_GRID.is_file() else "case",
+                    help=f"TMR's grid ({TMR_GRID}, the default when present) or the case's generated one")
     args = ap.parse_args()
+    if args.grid == "tmr" and not TMR_GRID.is_file():
+        ap.error(f"--grid tmr needs {TMR_GRID}")
+    grid_set = [f"mesh.file={TMR_GRID}"] if args.grid == "tmr" else []
     if not args.no_cache:
         enable_compilation_cache()
     cfg = load_case(ROOT / "cases" / "tmr-naca0012",
                     ["design.parametrization=hicks-henne", "design.n_bumps=8", "design.alpha=true",
-                     "mesh.n_normal=64"] + args.set)
+                     "mesh.n_normal=64"] + grid_set + args.set)
     made = []  # the linear solvers (one per level): factorisations and GMRES iterations
     make = solver_module._linear_solver
     solver_module._linear_solver = lambda *a: made.append(make(*a)) or made[-1]
@@ -69,7 +78,8 @@ def main() -> None:
                           f"{grid.ni // 2**lv}x{grid.nj // 2**lv}" for lv in levels)
     c = res.coefficients
     rows = [
-        ("mesh (cells)", f"{grid.ni} x {grid.nj} = {grid.ni * grid.nj} ({grid.ni * grid.nj * 5} unknowns)"),
+        ("mesh (cells)", f"{grid.ni} x {grid.nj} = {grid.ni * grid.nj} ({grid.ni * grid.nj * 5} unknowns), "
+                         f"{'TMR n0012_225-65.su2' if args.grid == 'tmr' else 'generated'}"),
         ("converged", f"{res.converged} ({res.message})"),
         ("Newton iterations", f"{res.iterations} ({per_level})"),
         ("fresh process to the end of the first solve (s)", f"{runs[0][2]:.1f} (first solve {runs[0][1]:.1f})"),

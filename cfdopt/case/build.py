@@ -73,18 +73,28 @@ FLAT_PLATE_UNUSED = ("mesh.farfield", "mesh.te_spacing", "mesh.wake_aspect")
 """Mesh keys the flat-plate domain does not read (its extent is TMR's, and it has no wake cut)."""
 
 
+FILE_GRID_UNUSED = ("geometry.airfoil", "mesh.size", "mesh.n_airfoil", "mesh.n_wake", "mesh.n_normal", "mesh.farfield",
+                    "mesh.wall_spacing", "mesh.le_spacing", "mesh.te_spacing", "mesh.normal_spacing",
+                    "mesh.wake_aspect")
+"""Keys that build a grid, which a grid read from ``[mesh] file`` does not use."""
+
+
 def unused_keys(cfg) -> list[str]:
     """Lines naming each key the case sets (file or ``--set``) that its model or geometry does not read."""
     def line(key, why):
         section, name = key.split(".")
         return f"{cfg.source}: [{section}] {name} is set but {why}"
 
-    lines = []
+    lines, reported = [], set()
     own = model_spec(cfg.flow.model).reads
     for k in dict.fromkeys(k for m in MODELS for k in model_spec(m).reads):
         if k in cfg.given and k not in own:
             readers = " or ".join(repr(m) for m in MODELS if k in model_spec(m).reads)
             lines.append(line(k, f"model {cfg.flow.model!r} does not use it (only {readers} does)"))
+            reported.add(k)
     if cfg.geometry.airfoil == FLAT_PLATE:
         lines += [line(k, "the flat plate does not use it") for k in FLAT_PLATE_UNUSED if k in cfg.given]
+    if cfg.mesh.file is not None:
+        lines += [line(k, f"the grid is read from [mesh] file = {cfg.mesh.file!r}") for k in FILE_GRID_UNUSED
+                  if k in cfg.given and k not in reported]
     return lines

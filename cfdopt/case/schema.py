@@ -27,6 +27,7 @@ from cfdopt.case.flight import NAME_PATTERN
 from cfdopt.flow.model import MODELS, FlowModel, model_default, model_spec
 from cfdopt.flow.residual import SCALAR_ORDERS, Numerics
 from cfdopt.mesh.cgrid import generate_cgrid
+from cfdopt.mesh.flatplate import FLAT_PLATE
 from cfdopt.solve.newton import SolverSettings
 from cfdopt.case.flight import case_points
 
@@ -82,6 +83,13 @@ class MeshConfig:
     (docs/mesh.md, "The verified envelope of a RANS grid").
     """
 
+    file: str | None = _key(
+        None,
+        "a structured C-grid in an SU2 file (the layout of TMR's grids as SU2 distributes them, cfdopt.mesh.su2), "
+        "relative to the case folder, used by every command instead of a generated grid; its wall is the airfoil "
+        "(the design deforms it, as a generated grid), so [geometry] airfoil and the [mesh] keys that build a grid "
+        "(size, counts, spacings, far field) do not apply; no finer mesh of its family exists, so an optimum is "
+        "not verified on one")
     size: int | None = _key(
         None,
         "rans-sa: nodes around the C of a NASA TMR NACA 0012 family grid (113, 225, 449, 897: the 113x33 to 897x257 "
@@ -642,6 +650,9 @@ def build_config(data: dict, source: Path, case_dir: Path) -> Config:
     own = tuple((name, sections.pop(name, cls())) for name, cls in registered_sections().items())
     cfg = model_defaults(Config(**sections, case_dir=case_dir, source=source, given=given, registered=own))
     _check_constraint_points(cfg)
+    if cfg.mesh.file is not None and cfg.geometry.airfoil == FLAT_PLATE:
+        raise ConfigError(f"{source}: [mesh] file = {cfg.mesh.file!r} with [geometry] airfoil = {FLAT_PLATE!r}: a "
+                          "file grid is a C-grid round an airfoil; the flat plate's grid is TMR's, generated")
     return cfg
 
 

@@ -25,9 +25,13 @@ def run(args, cfg) -> int:
                    "wall_distance": wall_distance(grid)},
     )
     png = args.out / "mesh.png"
-    plot_mesh(grid, png, title=f"{cfg.geometry.airfoil}: {grid.ni} x {grid.nj} cells")
+    source = cfg.geometry.airfoil if cfg.mesh.file is None else cfg.mesh.file
+    plot_mesh(grid, png, title=f"{source}: {grid.ni} x {grid.nj} cells")
     if not args.quiet:
-        if isinstance(grid, CGrid):
+        if cfg.mesh.file is not None:
+            print(f"C-grid read from {cfg.mesh.file}: {grid.n_airfoil} cells on the airfoil, {grid.n_wake} per wake "
+                  f"branch, {grid.nj} wall-normal")
+        elif isinstance(grid, CGrid):
             rans = cfg.flow.viscous
             kind = f"viscous spacing for Re {cfg.flow.reynolds:.3g}" if rans else "inviscid spacing"
             print(f"C-grid for {cfg.geometry.airfoil}: {grid.n_airfoil} cells on the airfoil, {grid.n_wake} per wake "

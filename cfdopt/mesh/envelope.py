@@ -63,30 +63,36 @@ def envelope_warnings(cfg, grid) -> list[str]:
         return []
     m, q = cfg.mesh, quality_report(grid)
     sized = m.size is not None  # a size sets the counts: the remedy is a larger size
+    from_file = getattr(m, "file", None) is not None
+
+    def fix(generated: str) -> str:
+        return f"refine the grid of [mesh] file = {m.file!r}" if from_file else generated
+
     lines = []
     if _above(q.max_wake_ratio, WAKE_RATIO_MAX):
         lines.append(f"mesh: {grid.n_wake} wake cells per branch for a far field of {m.farfield:g} chords give a "
                      f"wake-cut neighbour ratio of {q.max_wake_ratio:.2f} (verified up to {WAKE_RATIO_MAX:g}, "
                      "docs/mesh.md): expect CL too low and CD too high; "
-                     f"{'use a larger [mesh] size' if sized else 'raise [mesh] n_wake'}")
+                     f"{fix('use a larger [mesh] size' if sized else 'raise [mesh] n_wake')}")
     if _above(q.max_growth, GROWTH_MAX):
-        fix = ('use [mesh] normal_spacing = "geometric" or raise n_normal' if m.normal_spacing == "boundary-layer"
-               else "use a larger [mesh] size" if sized else "raise [mesh] n_normal")
+        remedy = fix('use [mesh] normal_spacing = "geometric" or raise n_normal' if m.normal_spacing == "boundary-layer"
+                     else "use a larger [mesh] size" if sized else "raise [mesh] n_normal")
+        spacing = "" if from_file else f"{m.normal_spacing} spacing; "
         lines.append(f"mesh: wall-normal growth ratio up to {q.max_growth:.3f} on {grid.nj} normal cells "
-                     f"({m.normal_spacing} spacing; verified up to {GROWTH_MAX:g}, docs/mesh.md): expect CL too low "
-                     f"and CD too high (the outer flow under-resolved); {fix}")
+                     f"({spacing}verified up to {GROWTH_MAX:g}, docs/mesh.md): expect CL too low "
+                     f"and CD too high (the outer flow under-resolved); {remedy}")
     surface = max(q.max_surface_ratio, q.te_junction_ratio)
     if _above(surface, SURFACE_RATIO_MAX):
         where = q.surface_ratio_at if q.max_surface_ratio >= q.te_junction_ratio else "trailing-edge junction"
         lines.append(f"mesh: neighbouring surface cells differ by a ratio of up to {surface:.2f} ({where}; verified "
-                     f"up to {SURFACE_RATIO_MAX:g}, docs/mesh.md): expect spurious pressure drag; leave [mesh] "
-                     "le_spacing and te_spacing unset or raise n_airfoil")
+                     f"up to {SURFACE_RATIO_MAX:g}, docs/mesh.md): expect spurious pressure drag; "
+                     + fix("leave [mesh] le_spacing and te_spacing unset or raise n_airfoil"))
     y_plus = q.max_wall_spacing / wall_spacing_for_yplus(cfg.flow.reynolds)
     if _above(y_plus, Y_PLUS_MAX):
         lines.append(f"mesh: first cell {q.max_wall_spacing:.3g} chords high at Re {cfg.flow.reynolds:.3g} gives a "
                      f"first-cell y+ of about {y_plus:.2g} (verified up to {Y_PLUS_MAX:g}, docs/mesh.md): expect "
-                     "skin friction and CD off (the wall layer under-resolved); lower [mesh] wall_spacing or leave "
-                     "it unset")
+                     "skin friction and CD off (the wall layer under-resolved); "
+                     + fix("lower [mesh] wall_spacing or leave it unset"))
     return lines
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import jax
@@ -38,6 +39,7 @@ from cfdopt.geometry import close_trailing_edge, is_closed, load_airfoil
 from cfdopt.mesh import CGrid, cgrid_from_config, check_deformation, deform
 from cfdopt.mesh.cgrid import ViscousSpacing, surface_for_grid
 from cfdopt.mesh.flatplate import FLAT_PLATE, flat_plate_from_config
+from cfdopt.mesh.su2 import read_su2_cgrid
 from cfdopt.case.build import flow_setup
 from cfdopt.solve.newton import SolveResult, final_jacobian, solve_with_fallback
 
@@ -101,8 +103,37 @@ def adjoint_for(residual: Callable, name: str, model: FlowModel = EULER_MODEL) -
     return make_adjoint(residual, lambda U, grid, flow: fn(force_coefficients(U, grid, flow, model)))
 
 
+@functools.lru_cache(maxsize=4)
+def _read_grid(path: str, mtime_ns: int) -> CGrid:
+    return read_su2_cgrid(path)
+
+
+def file_grid(cfg) -> CGrid | None:
+    """The C-grid of ``[mesh] file`` (relative to the case folder), or None when the case generates its grid.
+
+    Raises:
+        ConfigError: naming the case file and the key, when the file is missing or is not a structured C-grid in
+            the layout of :mod:`cfdopt.mesh.su2` (with the reader's reason).
+    """
+    name = cfg.mesh.file
+    if name is None:
+        return None
+    path = (Path(cfg.case_dir) / name).resolve()
+    where = f"{cfg.source}: [mesh] file = {name!r}"
+    if not path.is_file():
+        raise ConfigError(f"{where}: no such file ({path})")
+    try:
+        return _read_grid(str(path), path.stat().st_mtime_ns)
+    except (ValueError, OSError) as err:
+        raise ConfigError(f"{where}: not a structured C-grid cfdopt can read: {err}") from err
+
+
 def baseline_surface(cfg) -> np.ndarray:
-    """The case's airfoil, trailing edge closed, re-sampled to ``mesh.n_airfoil`` cells (Selig order)."""
+    """The case's airfoil, trailing edge closed, re-sampled to ``mesh.n_airfoil`` cells (Selig order); the wall of
+    the ``[mesh] file`` grid as it is."""
+    grid = file_grid(cfg)
+    if grid is not None:
+        return np.asarray(grid.surface)[::-1]
     surface = load_airfoil(cfg.geometry.airfoil, cfg.case_dir)
     if not is_closed(surface):
         surface = close_trailing_edge(surface)
@@ -118,10 +149,14 @@ def viscous_mesh_options(cfg) -> dict:
 
 
 def baseline_grid(cfg, surface: np.ndarray | None = None):
-    """The case's undeformed grid: the C-grid round :func:`baseline_surface` (or ``surface``), or the
-    TMR flat-plate grid for ``[geometry] airfoil = "flat-plate"``."""
+    """The case's undeformed grid: the ``[mesh] file`` grid (:func:`file_grid`), the C-grid round
+    :func:`baseline_surface` (or ``surface``), or the TMR flat-plate grid for ``[geometry] airfoil =
+    "flat-plate"``."""
     if cfg.geometry.airfoil == FLAT_PLATE:
         return flat_plate_from_config(cfg.mesh)
+    grid = file_grid(cfg)
+    if grid is not None:
+        return grid
     surface = baseline_surface(cfg) if surface is None else surface
     return cgrid_from_config(surface, cfg.mesh, **viscous_mesh_options(cfg))
 

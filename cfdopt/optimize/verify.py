@@ -82,6 +82,11 @@ def finer_mesh_check(cfg, points, base_designs, final_designs, objective: str) -
         ``cd_reduction_percent``; else ``message`` (the fold, the failed or unphysical solve); ``time_s``.
     """
     t0 = time.perf_counter()
+    if cfg.mesh.file is not None:
+        grid = baseline_grid(cfg)
+        return dict(mesh=[2 * grid.ni, 2 * grid.nj], converged=False, time_s=0.0,
+                    message=f"the grid is read from [mesh] file = {cfg.mesh.file!r}, which has no finer mesh of "
+                            f"its family to verify on")
     fine = family_refinement(cfg)
     out = dict(mesh=[fine.mesh.n_airfoil + 2 * fine.mesh.n_wake, fine.mesh.n_normal])
     coefs = {"baseline": [], "final": []}
