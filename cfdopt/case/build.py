@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cfdopt.case.schema import model_defaults
-from cfdopt.flow.model import MODELS, FlowModel, model_spec
+from cfdopt.flow.model import MODELS, FlowModel, key_readers, model_spec
 from cfdopt.flow.residual import Numerics
 from cfdopt.flow.state import FlowConditions
 from cfdopt.solve.newton import SolverSettings
@@ -89,8 +89,7 @@ def unused_keys(cfg) -> list[str]:
     own = model_spec(cfg.flow.model).reads
     for k in dict.fromkeys(k for m in MODELS for k in model_spec(m).reads):
         if k in cfg.given and k not in own:
-            readers = " or ".join(repr(m) for m in MODELS if k in model_spec(m).reads)
-            lines.append(line(k, f"model {cfg.flow.model!r} does not use it (only {readers} does)"))
+            lines.append(line(k, f"model {cfg.flow.model!r} does not use it (only {key_readers(k)} does)"))
             reported.add(k)
     if cfg.geometry.airfoil == FLAT_PLATE:
         lines += [line(k, "the flat plate does not use it") for k in FLAT_PLATE_UNUSED if k in cfg.given]

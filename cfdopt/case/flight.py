@@ -14,7 +14,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from cfdopt.flow.model import MODELS, model_spec
+from cfdopt.flow.model import key_readers, model_spec
 from cfdopt.util.errors import ConfigError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -82,9 +82,8 @@ def point_config(cfg, point: FlowPoint):
     changes = dict(mach=float(point.mach), alpha=float(point.alpha))
     if point.reynolds is not None:
         if "flow.reynolds" not in model_spec(cfg.flow.model).reads:
-            readers = " or ".join(repr(m) for m in MODELS if "flow.reynolds" in model_spec(m).reads)
             raise ConfigError(f"{cfg.source}: flight point {point.name!r}: reynolds applies to [flow] model = "
-                              f"{readers} only, the case is {cfg.flow.model!r}")
+                              f"{key_readers('flow.reynolds')} only, the case is {cfg.flow.model!r}")
         changes["reynolds"] = float(point.reynolds)
     return dataclasses.replace(cfg, flow=dataclasses.replace(cfg.flow, **changes))
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from cfdopt.util.errors import ConfigError
 from cfdopt.util.sections import registered_sections
 from cfdopt.case.flight import NAME_PATTERN
-from cfdopt.flow.model import MODELS, FlowModel, model_default, model_spec
+from cfdopt.flow.model import MODELS, FlowModel, key_readers, model_default, model_spec
 from cfdopt.flow.residual import SCALAR_ORDERS, Numerics
 from cfdopt.mesh.cgrid import generate_cgrid
 from cfdopt.mesh.flatplate import FLAT_PLATE
@@ -47,11 +47,6 @@ TMR_CELLS = (128, 48, 64)
 by ``(size - 1) / 224``."""
 TMR_CELLS_SIZE = 225
 """The ``[mesh] size`` whose counts :data:`TMR_CELLS` are."""
-
-
-def _readers(key: str) -> str:
-    """The models that read case key ``key``, quoted: ``'rans-sa'``."""
-    return " or ".join(repr(name) for name in MODELS if key in model_spec(name).reads)
 
 
 def _key(default, doc, **checks):
@@ -179,7 +174,7 @@ class FlowConfig:
             raise ValueError(f"point: name {repeated[0]!r} more than once; each [[flow.point]] needs its own name")
         rans = [p.name for p in self.point if p.reynolds is not None]
         if rans and "flow.reynolds" not in model_spec(self.model).reads:
-            raise ValueError(f"point {rans[0]!r}: reynolds applies to model = {_readers('flow.reynolds')} only, not "
+            raise ValueError(f"point {rans[0]!r}: reynolds applies to model = {key_readers('flow.reynolds')} only, not "
                              f"{self.model!r}")
         if self.point and not any(p.weight > 0 for p in self.point):
             raise ValueError("point: expected at least one [[flow.point]] with weight > 0, got all weights 0")

@@ -92,6 +92,11 @@ def model_spec(name: str) -> ModelSpec:
         raise ValueError(f"model must be one of {', '.join(MODELS)}, got {name!r}") from None
 
 
+def key_readers(key: str) -> str:
+    """The models that read case key ``key`` (``"section.key"``), quoted and joined: ``'rans-sa'``."""
+    return " or ".join(repr(name) for name in MODELS if key in REGISTRY[name].reads)
+
+
 def model_default(name: str, key: str, fallback):
     """The default of case key ``key`` (``"section.key"``) for model ``name``: its spec's, else ``fallback``."""
     return model_spec(name).defaults.get(key, fallback)
