@@ -138,3 +138,28 @@ def test_lagged_lu_is_retried_for_a_looser_tolerance(case, looser):
     assert solver.stats["factorizations"] == (1 if looser else 2)
     assert solver.stats["reuses"] == (2 if looser else 1)
     assert np.linalg.norm(jac2.matvec(x) + d0 * x - b) <= 2 * rtol * np.linalg.norm(b)
+
+
+def test_a_single_precision_lu_that_fails_its_check_is_made_in_double_in_the_same_order():
+    """Blocks ``[[d, 1], [1, d]]`` with ``d = 1e-7``, factored in their natural order with diagonal pivots, grow
+    the pivots by ``1/d``: float32 (unit round-off 6e-8) then misses the 0.1 check by far, float64 (1e-16) meets
+    1e-8 with margin. The factorisation keeps the order (no partial pivoting) and reports double precision; a
+    linear solver asked for single precision counts it and stays in double."""
+    from cfdopt.solve.linear.jacobian import Factorization, SparseJacobian
+
+    n_blocks, d = 50, 1e-7
+    block = np.array([[d, 1.0], [1.0, d]])
+    a = sp.block_diag([block * (1.0 + 0.1 * k) for k in range(n_blocks)], format="csr")
+    order = np.arange(n_blocks)  # cells of two unknowns each, in their natural order
+    fact = Factorization(a, cell_order=order, precision="single")
+    assert fact.precision == "double" and fact._perm is not None
+    b = np.random.default_rng(0).normal(size=a.shape[0])
+    assert np.linalg.norm(a @ fact.solve(b) - b) <= 1e-8 * np.linalg.norm(b)
+    solver = NewtonLinearSolver(rtol=1e-10, cell_order=order, precision="single")
+    x = solver(SparseJacobian(a), np.zeros(a.shape[0]), b)
+    assert solver.precision == "double"
+    assert solver.stats["factorizations"] == 1 and solver.stats["double_factorizations"] == 1
+    assert np.linalg.norm(a @ x - b) <= 1e-8 * np.linalg.norm(b)
+    # a well-conditioned matrix keeps its single-precision LU
+    easy = Factorization(a + sp.identity(a.shape[0]), cell_order=order, precision="single")
+    assert easy.precision == "single"

@@ -18,6 +18,7 @@ import cfdopt.solve.newton
 from cfdopt import cli
 from cfdopt.analysis import polar
 from cfdopt.case.schema import load_case
+from cfdopt.solve.result import Status
 from cfdopt.util.errors import SolveError
 from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.layout import ENERGY, NUHAT, RHO
@@ -175,7 +176,7 @@ def test_an_unphysical_flow_is_a_failed_polar_point_and_a_failed_evaluation(tiny
     assert not point.converged and U is None and np.isnan(point.cd)
     # the warm start failed the check, so did the retry from the free stream: both messages
     assert point.start == "free stream after neighbour"
-    assert point.message.count("unphysical flow: density") == 2, point.message
+    assert point.status is Status.UNPHYSICAL and point.message.count("unphysical flow: density") == 2, point.message
 
     from cfdopt.optimize.constraints import build_constraints
     from cfdopt.optimize.multipoint import MultiPointProblem
@@ -183,8 +184,9 @@ def test_an_unphysical_flow_is_a_failed_polar_point_and_a_failed_evaluation(tiny
 
     problem = AeroProblem(cfg)
     d0 = problem.space.initial()
-    with pytest.raises(SolveError, match="^flow solve failed: unphysical flow: density"):
+    with pytest.raises(SolveError, match="^flow solve failed: unphysical flow: density") as failed:
         problem.evaluate(d0)
+    assert failed.value.status is Status.UNPHYSICAL
     # what the optimizer's evaluator records as the failed point's message and event
     (result,) = MultiPointProblem(cfg, problem=problem).evaluate(d0)
     assert not result.ok and result.message.startswith("SolveError: flow solve failed: unphysical flow: density")
@@ -205,7 +207,8 @@ def test_the_solve_command_reports_the_check(tiny, tmp_path, monkeypatch, capsys
     sets = [a for kv in TINY for a in ("--set", kv)]
     assert cli.main(["solve", str(CASE), "--out", str(tmp_path), "--quiet"] + sets) == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["converged"] and summary["physical"]["ok"]
+    assert summary["converged"] and summary["status"] == Status.CONVERGED.value and summary["physical"]["ok"]
+    assert summary["solver"]["iterations"] == summary["iterations"] and summary["solver"]["fallbacks"] == []
     assert summary["physical"]["total_pressure_gain"] == pytest.approx(tiny[4].physical.total_pressure_gain, rel=1e-8)
     assert set(summary["physical"]["cells"]) >= {"total_pressure_gain", "wall_cp_ratio", "density_min"}
 
@@ -216,6 +219,6 @@ def test_the_solve_command_reports_the_check(tiny, tmp_path, monkeypatch, capsys
     assert len(err) == 1 and err[0].startswith("cfdopt solve: error: unphysical flow: density rho/rho_inf = "), err
     assert "at cell (" in err[0] and "(x, y) = (" in err[0]
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert not summary["converged"] and not summary["physical"]["ok"]
+    assert not summary["converged"] and summary["status"] == Status.UNPHYSICAL.value and not summary["physical"]["ok"]
     assert summary["message"].startswith("unphysical flow: density")
     assert (tmp_path / "history.csv").is_file()

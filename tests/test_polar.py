@@ -11,6 +11,7 @@ import cfdopt  # noqa: F401  (float64)
 from cfdopt import cli
 from cfdopt.analysis import polar
 from cfdopt.case.schema import load_case
+from cfdopt.solve.result import Status
 from cfdopt.util.errors import ConfigError
 from cfdopt.case.build import flow_setup
 from cfdopt.analysis.outputs import case_grid
@@ -18,7 +19,7 @@ from cfdopt.analysis.outputs import case_grid
 CASE = Path(__file__).resolve().parents[1] / "cases" / "naca0012-subsonic"  # symmetric section, M 0.5, alpha 1.25
 TINY = ["mesh.n_airfoil=48", "mesh.n_wake=8", "mesh.n_normal=16", "mesh.farfield=20", "numerics.mesh_levels=1"]
 VALUES = (4.0, -2.0, 1.0, 0.0, 2.0)
-COLUMNS = ["alpha", "mach", "converged", "cl", "cd", "cm", "iterations", "time_s", "start", "message"]
+COLUMNS = ["alpha", "mach", "converged", "cl", "cd", "cm", "iterations", "time_s", "start", "message", "status"]
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +92,9 @@ def test_failed_point_is_retried_reported_and_skipped(case, monkeypatch):
                                                        (0.0, False)]
     bad = points[2]
     assert not bad.converged and bad.start == "free stream after neighbour" and np.isnan(bad.cl)
-    assert "from the neighbour's flow: not converged in 1 iterations" in bad.message
-    assert "from the free stream: not converged" in bad.message
+    assert bad.status is Status.MAX_ITERATIONS
+    assert [r.status for _, _, r in calls[1:3]] == [Status.MAX_ITERATIONS, Status.MAX_ITERATIONS]
+    assert calls[1][2].iterations == 1 and calls[2][2].stats.fallbacks == ()
     assert calls[3][1] is calls[0][2].U and calls[4][1] is calls[0][2].U
     assert [p.converged for p in points] == [True, True, False, True]
     assert [p.start for p in points] == ["neighbour", "free stream", "free stream after neighbour", "neighbour"]

@@ -70,6 +70,25 @@ def test_sparse_jacobian_matches_jvp_and_vjp(grid):
         np.testing.assert_allclose(jac.rmatvec(v), jtw, atol=1e-12 * np.abs(jtw).max())
 
 
+def test_newton_residual_with_its_grid_fields_is_the_residual(grid):
+    """The solver's residual, given the wall distance computed once per grid, is the residual to the last bit, and
+    so is the Jacobian assembled in batches of coloured seeds against all seeds at once."""
+    from cfdopt.flow.residual import make_grid_fields, make_newton_residual
+    from cfdopt.solve.linear.jacobian import JacobianAssembler
+
+    U = _perturbed(grid)
+    fields = make_grid_fields(NUMERICS)(grid)
+    assert fields["wall_distance"].shape == (grid.ni, grid.nj)
+    np.testing.assert_array_equal(make_newton_residual(NUMERICS)(U, grid, FLOW, fields),
+                                  make_residual(NUMERICS)(U, grid, FLOW))
+    every = JacobianAssembler(grid.ni, grid.nj, grid.n_cut, NUMERICS, seeds_per_batch=None)(U, grid, FLOW)
+    batched = JacobianAssembler(grid.ni, grid.nj, grid.n_cut, NUMERICS, seeds_per_batch=7)(U, grid, FLOW)
+    scale = np.abs(every.matrix.data).max()
+    # the same products in another grouping: equal to round-off of the largest entry
+    np.testing.assert_allclose(batched.matrix.data, every.matrix.data, rtol=0, atol=1e-13 * scale)
+    np.testing.assert_array_equal(batched.matrix.indices, every.matrix.indices)
+
+
 def test_dot_products_for_state_and_mesh(grid):
     """<w, dR/dU v> = <(dR/dU)^T w, v> and likewise for dR/dX (forward and reverse mode agree)."""
     U = _perturbed(grid)

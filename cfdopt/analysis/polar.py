@@ -29,6 +29,7 @@ from pathlib import Path
 
 from cfdopt.flow.state import FlowConditions
 from cfdopt.solve.newton import solve_with_fallback
+from cfdopt.solve.result import Status
 from cfdopt.case.build import flow_setup
 from cfdopt.analysis.outputs import case_grid
 
@@ -53,6 +54,7 @@ class PolarPoint:
         time_s: wall time of the point, retry included.
         start: one of :data:`STARTS`.
         message: the solver's message (both, when the point was retried).
+        status: the reported solve's :class:`cfdopt.solve.result.Status` (its value in a CSV row).
         parts: ``{"cl_p": ..., "cd_v": ...}`` of a viscous model (:data:`PARTS`), else empty.
     """
 
@@ -66,12 +68,14 @@ class PolarPoint:
     time_s: float
     start: str
     message: str
+    status: Status
     parts: dict = dataclasses.field(default_factory=dict)
 
     def row(self) -> dict:
         """The point as one CSV row: ``converged`` as 0/1, the parts as their own columns."""
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "parts"}
         out["converged"] = int(self.converged)
+        out["status"] = self.status.value
         return {**out, **self.parts}
 
 
@@ -115,7 +119,7 @@ def solve_point(grid, flow: FlowConditions, numerics, settings, U_warm=None, cal
     parts = {k: float(c.get(k, math.nan)) for k in PARTS} if numerics.model.viscous else {}
     point = PolarPoint(alpha=float(flow.alpha), mach=float(flow.mach), converged=result.converged, **value,
                        iterations=result.iterations, time_s=time.perf_counter() - t0, start=start, message=message,
-                       parts=parts)
+                       status=result.status, parts=parts)
     return point, (result.U if result.converged else None)
 
 

@@ -17,12 +17,12 @@ from cfdopt.case.schema import model_defaults
 from cfdopt.flow.model import MODELS, FlowModel, key_readers, model_spec
 from cfdopt.flow.residual import Numerics
 from cfdopt.flow.state import FlowConditions
-from cfdopt.solve.newton import SolverSettings
+from cfdopt.solve.settings import SolverSettings
 from cfdopt.mesh.flatplate import FLAT_PLATE
 
 
 _SETTINGS_KEYS = ("tolerance", "max_iterations", "warm_max_iterations", "cfl_start", "restart_cfl", "cfl_max",
-                  "linear_solver", "linear_tolerance", "max_change", "ordering", "lu_reuse", "mesh_levels",
+                  "linear_tolerance", "max_change", "ordering", "lu_reuse", "mesh_levels",
                   "coarse_tolerance", "lu_precision", "symmetric")
 
 

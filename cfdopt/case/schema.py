@@ -28,7 +28,7 @@ from cfdopt.flow.model import MODELS, FlowModel, key_readers, model_default, mod
 from cfdopt.flow.residual import SCALAR_ORDERS, Numerics
 from cfdopt.mesh.cgrid import generate_cgrid
 from cfdopt.mesh.flatplate import FLAT_PLATE
-from cfdopt.solve.newton import SolverSettings
+from cfdopt.solve.settings import SolverSettings
 from cfdopt.case.flight import case_points
 
 CASE_FILE = "case.toml"
@@ -202,7 +202,6 @@ class NumericsConfig:
     cfl_start: float = _key(SolverSettings.cfl_start, "initial CFL number of the pseudo-transient continuation", gt=0.0)
     restart_cfl: float = _key(SolverSettings.restart_cfl, "initial CFL number of a solve that starts from a given flow (the optimizer's warm starts, solve --restart)", gt=0.0)
     cfl_max: float = _key(SolverSettings.cfl_max, "CFL cap (large: pure Newton near convergence)", gt=0.0)
-    linear_solver: str = _key(SolverSettings.linear_solver, "Newton systems: 'direct' = GMRES preconditioned by a lagged sparse LU of the exact Jacobian, 'gmres' = GMRES with an incomplete LU", choices=("direct", "gmres"))
     ordering: str = _key(SolverSettings.ordering, "fill-reducing ordering of the sparse LU", choices=("nested-dissection", "minimum-degree"))
     lu_reuse: bool = _key(SolverSettings.lu_reuse, "try GMRES preconditioned by the previous LU before assembling and factoring a new one")
     linear_tolerance: float = _key(SolverSettings.linear_tolerance, "relative tolerance of iterative linear solves", gt=0.0, lt=1.0)

@@ -65,8 +65,8 @@ def run(args, cfg) -> int:
     result = solve_flow(grid, flow, setup.numerics, setup.settings, U0=U0, callback=None if args.quiet else _progress)
     c = result.coefficients
     summary = dict(model=model.equations, **{k: float(v) for k, v in c.items()}, iterations=result.iterations,
-                   residual_drop=result.residual_drop, converged=result.converged, message=result.message,
-                   mesh=[grid.ni, grid.nj], mach=cfg.flow.mach, alpha=cfg.flow.alpha)
+                   residual_drop=result.residual_drop, converged=result.converged, status=result.status.value,
+                   message=result.message, solver=result.stats.as_dict(), mesh=[grid.ni, grid.nj], mach=cfg.flow.mach, alpha=cfg.flow.alpha)
     if model.viscous:
         summary["reynolds"] = model.reynolds
     if result.physical is not None:

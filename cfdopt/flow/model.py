@@ -33,7 +33,9 @@ class ModelSpec:
         layout: conservative and primitive variables (:mod:`cfdopt.flow.layout`).
         terms: module of the terms beyond the inviscid fluxes (``None``: Euler). A viscous model's module
             provides ``STENCIL`` (the cells its terms couple, :class:`cfdopt.flow.stencil.Stencil`),
-            ``residual_terms(W, grid, m, flow, model)`` (``(ni, nj, nvar)``, added to the convective balance),
+            ``residual_terms(W, grid, m, flow, model, fields=None)`` (``(ni, nj, nvar)``, added to the convective
+            balance), ``grid_fields(grid)`` (the pytree of node-only quantities ``residual_terms`` reads, e.g. the
+            wall distance, which a Newton solve computes once per grid and passes as ``fields``),
             ``spectral_radius_terms(W, m, flow, model)`` (``(ni, nj)``, added to the time-step radius),
             ``wall_traction(U, grid, flow, model)`` (``(n_wall, 2)`` viscous force per wall face),
             ``freestream_scalars(model)`` (the free-stream values of the transported scalars) and

@@ -186,8 +186,9 @@ def _face_fluxes(W, grid, flow: FlowConditions, numerics: Numerics, cl):
     return _convective_fluxes(*padded_states(W, grid, m, flow, numerics, cl), m, flow, numerics)
 
 
-def residual_at_cl(U, grid, flow: FlowConditions, cl, numerics: Numerics):
-    """Residual with the point-vortex circulation set by a given ``cl`` (ignored without the vortex)."""
+def residual_at_cl(U, grid, flow: FlowConditions, cl, numerics: Numerics, fields=None):
+    """Residual with the point-vortex circulation set by a given ``cl`` (ignored without the vortex); ``fields``:
+    the grid's :func:`grid_fields` (None: computed from ``grid``)."""
     W = primitive(U, flow.gamma)
     m = metrics(grid.nodes)
     wi, wj = padded_states(W, grid, m, flow, numerics, cl)
@@ -195,8 +196,14 @@ def residual_at_cl(U, grid, flow: FlowConditions, cl, numerics: Numerics):
     R = fi[1:] - fi[:-1] + fj[:, 1:] - fj[:, :-1]
     terms = numerics.model.terms
     if terms is not None:
-        R = R + terms.residual_terms(W, grid, m, flow, numerics.model)
+        R = R + terms.residual_terms(W, grid, m, flow, numerics.model, fields)
     return R
+
+
+def grid_fields(grid, numerics: Numerics):
+    """The node-only quantities the model's terms read (``terms.grid_fields``: RANS-SA's wall distance), or None."""
+    terms = numerics.model.terms
+    return None if terms is None else terms.grid_fields(grid)
 
 
 def lift_for_vortex(U, grid, flow: FlowConditions, numerics: Numerics):
@@ -222,6 +229,25 @@ def make_residual(numerics: Numerics = Numerics()):
         return residual_at_cl(U, grid, flow, lift_for_vortex(U, grid, flow, numerics), numerics)
 
     return cached_jit(residual, f"residual/{numerics!r}")
+
+
+@functools.lru_cache(maxsize=None)
+def make_newton_residual(numerics: Numerics = Numerics()):
+    """:func:`make_residual`'s residual with the grid's fields given, ``R(U, grid, flow, fields)``, ``fields`` from
+    :func:`make_grid_fields` of the same grid: the same values, for the many residuals of one solve on one grid,
+    which need not recompute what depends on the nodes alone (the wall distance). Not for ``dR/dX``: ``fields``
+    are not differentiated through."""
+
+    def residual(U, grid, flow: FlowConditions, fields):
+        return residual_at_cl(U, grid, flow, lift_for_vortex(U, grid, flow, numerics), numerics, fields)
+
+    return cached_jit(residual, f"newton_residual/{numerics!r}")
+
+
+@functools.lru_cache(maxsize=None)
+def make_grid_fields(numerics: Numerics = Numerics()):
+    """Jitted ``grid -> fields`` (:func:`grid_fields`) for these numerics."""
+    return cached_jit(lambda grid: grid_fields(grid, numerics), f"grid_fields/{numerics.model!r}")
 
 
 def spectral_radius(U, grid, flow: FlowConditions, model: FlowModel = EULER_MODEL) -> jax.Array:

@@ -210,7 +210,8 @@ class AeroProblem:
         attempts = solve_with_fallback(grid, flow, self.numerics, self.settings, U0, callback, warm_settings=warm)
         result, iterations = attempts[-1], sum(a.iterations for a in attempts)
         if not result.converged:
-            raise SolveError(f"flow solve failed: {result.message}", history=result.history, iterations=iterations)
+            raise SolveError(f"flow solve failed: {result.message}", history=result.history, iterations=iterations,
+                             status=result.status)
         return Evaluation(d, grid, flow, result, dict(result.coefficients), iterations)
 
     def gradients(self, ev: Evaluation, names) -> dict[str, Gradient]:

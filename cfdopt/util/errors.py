@@ -24,11 +24,13 @@ class MeshError(CfdoptError):
 
 
 class SolveError(CfdoptError):
-    """A flow or adjoint solve failed; ``history`` holds what was computed before it stopped."""
+    """A flow or adjoint solve failed; ``history`` holds what was computed before it stopped, ``status`` the flow
+    solve's :class:`cfdopt.solve.result.Status` (None for an adjoint)."""
 
     exit_code = 3
 
-    def __init__(self, message: str, history=None, iterations: int | None = None):
+    def __init__(self, message: str, history=None, iterations: int | None = None, status=None):
         super().__init__(message)
         self.history = history
         self.iterations = iterations
+        self.status = status

@@ -6,8 +6,8 @@ terms' stencils (:mod:`cfdopt.flow.stencil`; for Euler with MUSCL the cross
 rows of the wake the cells ``(ni - 1 - i, 0..1)`` across the cut; RANS adds
 the diagonal neighbours its face gradients read). Columns (cells) whose
 stencils never share a row get the same colour (greedy distance-2 colouring
-of the column-intersection graph), so ``nvar * n_colours`` JVPs, evaluated
-together under ``vmap`` of one ``jax.linearize``, give every nonzero
+of the column-intersection graph), so ``nvar * n_colours`` products of one
+``jax.linearize``, evaluated ``SEEDS_PER_BATCH`` at a time, give every nonzero
 exactly: no finite differences.
 
 With the point-vortex far field the residual also depends on the lift,
@@ -37,6 +37,13 @@ from cfdopt.flow.forces import force_coefficients
 from cfdopt.flow.residual import Numerics, residual_at_cl
 from cfdopt.flow.stencil import Stencil, convective_stencil
 from cfdopt.util.jitcache import cached_jit
+
+
+SEEDS_PER_BATCH = 20
+"""Seeds (coloured tangents) evaluated together by the Jacobian assembly. On TMR's 225 x 65 grid (rans-sa, 24
+colours, 120 seeds; this 2-core machine, idle, four assemblies in a fresh process): all 120 at once peak at
+2213 MiB resident and take 2.4-2.8 s; 40 at a time 1587 MiB, 2.3-2.5 s; 20 at a time 1332 MiB, 1.7-2.0 s;
+10: 1219 MiB, 2.0-2.3 s; 5: 1153 MiB, 1.8-2.2 s (339 MiB before the assembly)."""
 
 
 def cell_pattern(ni: int, nj: int, n_cut: int, stencil: Stencil | int = 2) -> sp.csr_matrix:
@@ -118,18 +125,18 @@ def _block_csr(pattern: sp.csr_matrix, colour: np.ndarray, nvar: int):
     return indptr, indices, gather
 
 
-def _splu(a: sp.csc_matrix, perm=None):
+def _splu(a: sp.csc_matrix, perm=None, pivot_fallback: bool = True):
     """SuperLU with diagonal pivots, checked on a random right-hand side.
 
     With ``perm`` (a fill-reducing order of the unknowns, e.g. nested dissection
-    from :mod:`cfdopt.solve.linear.krylov`) the symmetrically permuted ``A[perm][:, perm]``
+    from :mod:`cfdopt.solve.linear.ordering`) the symmetrically permuted ``A[perm][:, perm]``
     is factored in its natural order; otherwise SuperLU's minimum degree on
     ``A + A^T`` (the stencil is structurally symmetric: about 40% less fill than
-    COLAMD). Either falls back to COLAMD with partial pivoting if a pivot
-    fails or the relative check residual exceeds 1e-8 in float64, or 0.1 in
+    COLAMD). The check passes at a relative residual of 1e-8 in float64, or 0.1 in
     float32: a single-precision LU serves as a preconditioner, and on the
     transonic NACA 0012 leaves 1e-4 to 1e-2 (growing with the CFL number),
-    while a failed pivot leaves O(1) or worse. Returns ``(lu, perm or None)``.
+    while a failed pivot leaves O(1) or worse. A failed pivot or check falls back to COLAMD with partial
+    pivoting, or, with ``pivot_fallback=False``, returns ``(None, None)``. Returns ``(lu, perm or None)``.
     """
     b = np.random.default_rng(0).normal(size=a.shape[0]).astype(a.dtype)
     tol = 0.1 if a.dtype == np.float32 else 1e-8
@@ -149,6 +156,8 @@ def _splu(a: sp.csc_matrix, perm=None):
                 return lu, None
     except RuntimeError:
         pass
+    if not pivot_fallback:
+        return None, None
     return spla.splu(a, permc_spec="COLAMD"), None
 
 
@@ -160,7 +169,11 @@ class Factorization:
     ``precision="single"`` factors a float32 copy (about half the time and memory
     of float64): an approximate inverse with
     1e-4 to 1e-2 relative error, for use as a preconditioner only; solves
-    still take and return float64.
+    still take and return float64. A float32 LU in ``cell_order`` that fails its check is made in float64 in
+    the same order instead (``precision`` then reads ``"double"``), not with partial pivoting: on TMR's
+    225 x 65 grid (rans-sa) at CFL 1e4 and 1e10 the float32 check leaves 0.40 and 0.49, COLAMD with partial
+    pivoting then takes 22-28 s, while float64 in nested-dissection order leaves 4e-10 and 4e-9 in 7-12 s
+    (the same fill, 60M; this 2-core machine under load, ``scripts/bench_rans.py``).
     """
 
     def __init__(self, matrix: sp.spmatrix, rank_one=None, cell_order=None, precision: str = "double"):
@@ -172,7 +185,11 @@ class Factorization:
         if cell_order is not None:
             nvar = matrix.shape[0] // len(cell_order)
             perm = (np.asarray(cell_order)[:, None] * nvar + np.arange(nvar)[None, :]).ravel()
-        self.lu, self._perm = _splu(sp.csc_matrix(matrix, dtype=self._dtype), perm)
+        self.lu, self._perm = _splu(sp.csc_matrix(matrix, dtype=self._dtype), perm,
+                                    pivot_fallback=perm is None or precision == "double")
+        if self.lu is None:
+            self.precision, self._dtype = "double", np.float64
+            self.lu, self._perm = _splu(sp.csc_matrix(matrix, dtype=np.float64), perm)
         self.rank_one = rank_one
         self._ainv_u = self._atinv_v = None
         if rank_one is not None:
@@ -227,12 +244,13 @@ class SparseJacobian:
 
 
 class JacobianAssembler:
-    """Builds the exact sparse Jacobian for one grid shape and numerics (compiled once).
+    """Builds the exact sparse Jacobian for one grid shape and numerics (compiled once), ``seeds_per_batch``
+    coloured tangents at a time (None: all at once).
 
     Use :func:`jacobian_assembler` (cached) rather than the constructor.
     """
 
-    def __init__(self, ni: int, nj: int, n_cut: int, numerics: Numerics):
+    def __init__(self, ni: int, nj: int, n_cut: int, numerics: Numerics, seeds_per_batch: int | None = None):
         nvar = numerics.nvar
         self.shape = (ni, nj, nvar)
         pattern = cell_pattern(ni, nj, n_cut, numerics.stencil)
@@ -254,19 +272,23 @@ class JacobianAssembler:
             else:
                 cl = 0.0
 
-            def jvp(t):
-                return jax.jvp(lambda u: residual_at_cl(u, grid, flow, cl, numerics), (U,), (t,))[1]
+            _, jvp = jax.linearize(lambda u: residual_at_cl(u, grid, flow, cl, numerics), U)
 
             # seed (colour c, variable k): 1 in variable k of every cell of colour c
             onehot = (colour[None] == jnp.arange(n_colours)[:, None, None]).astype(U.dtype)
             seeds = (onehot[:, None, :, :, None] * jnp.eye(nvar, dtype=U.dtype)[None, :, None, None, :])
-            data = jax.vmap(jvp)(seeds.reshape(n_colours * nvar, *U.shape)).reshape(-1)[gather]
+            seeds = seeds.reshape(n_colours * nvar, *U.shape)
+            if seeds_per_batch is None or seeds_per_batch >= seeds.shape[0]:
+                products = jax.vmap(jvp)(seeds)
+            else:
+                products = jax.lax.map(jvp, seeds, batch_size=seeds_per_batch)
+            data = products.reshape(-1)[gather]
             if not numerics.point_vortex:
                 return data, None
             _, dr = jax.jvp(lambda c: residual_at_cl(U, grid, flow, c, numerics), (cl,), (jnp.ones_like(cl),))
             return data, (dr.reshape(-1), dcl.reshape(-1))
 
-        self._values = cached_jit(values, f"jacobian_values/{numerics!r}/{n_colours}")
+        self._values = cached_jit(values, f"jacobian_values/{numerics!r}/{n_colours}/{seeds_per_batch}")
 
     def warm(self, U, grid, flow) -> None:
         """Load the compiled values program for these argument shapes without running it."""
@@ -282,9 +304,11 @@ class JacobianAssembler:
 
 
 @functools.lru_cache(maxsize=8)
-def jacobian_assembler(ni: int, nj: int, n_cut: int, numerics: Numerics) -> JacobianAssembler:
-    """Cached :class:`JacobianAssembler` per grid shape and numerics."""
-    return JacobianAssembler(ni, nj, n_cut, numerics)
+def jacobian_assembler(ni: int, nj: int, n_cut: int, numerics: Numerics,
+                       seeds_per_batch: int | None = SEEDS_PER_BATCH) -> JacobianAssembler:
+    """Cached :class:`JacobianAssembler` per grid shape and numerics (``seeds_per_batch``: tangents evaluated
+    together, None: all)."""
+    return JacobianAssembler(ni, nj, n_cut, numerics, seeds_per_batch)
 
 
 def residual_jacobian(U, grid, flow, numerics: Numerics = Numerics()) -> SparseJacobian:

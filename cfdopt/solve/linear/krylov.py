@@ -105,7 +105,9 @@ class NewtonLinearSolver:
         cell_order: optional fill-reducing cell order (:func:`cfdopt.solve.linear.ordering.nested_dissection`).
         reuse: try the previous LU at all (``False``: a new LU every call).
         max_reuse_iterations: GMRES iterations allowed with a lagged LU.
-        precision: ``"single"`` or ``"double"`` LU.
+        precision: ``"single"`` or ``"double"`` LU. A single-precision LU that fails its check
+            (:class:`cfdopt.solve.linear.jacobian.Factorization`) switches this solver to double precision for
+            the calls after it (``stats["double_factorizations"]`` counts the double LUs made).
     """
 
     def __init__(self, rtol: float = 1e-12, cell_order=None, reuse: bool = True, max_reuse_iterations: int = 20,
@@ -123,12 +125,23 @@ class NewtonLinearSolver:
         self._last_iterations = 0
         self._last_rtol = rtol
         self.assembly_s = 0.0
-        self.stats = dict(factorizations=0, reuses=0, failed_reuses=0, gmres_iterations=0)
+        self.stats = dict(factorizations=0, reuses=0, failed_reuses=0, gmres_iterations=0, factor_s=0.0,
+                          krylov_s=0.0, double_factorizations=0)
+
+    def _factorize(self, j, diag, precision):
+        t = time.perf_counter()
+        self.stats["factorizations"] += 1
+        fact = j.factorize(diag, cell_order=self.cell_order, precision=precision)
+        self.stats["factor_s"] += time.perf_counter() - t
+        self.stats["double_factorizations"] += fact.precision == "double"
+        return fact
 
     def _gmres(self, op, rhs, rtol, maxiter):
         """``(x or None, iterations)``: ``None`` unless the true residual meets ``rtol``."""
+        t = time.perf_counter()
         x, its, _ = gmres_right(op, rhs, self.fact.solve, rtol, maxiter)
         self.stats["gmres_iterations"] += its
+        self.stats["krylov_s"] += time.perf_counter() - t
         # accept on the true residual (one more product), not on the Arnoldi estimate alone
         ok = np.all(np.isfinite(x)) and np.linalg.norm(op(x) - rhs) <= 2 * rtol * np.linalg.norm(rhs)
         return (x if ok else None), its
@@ -177,12 +190,18 @@ class NewtonLinearSolver:
         self._last_iterations, self._last_rtol = 0, rtol
         self.fact = None
         j = get_jac()
-        self.stats["factorizations"] += 1
         if self.precision == "single":
-            self.fact = j.factorize(diag, cell_order=self.cell_order, precision="single")
-            x, _ = self._gmres(op, rhs, rtol, 2 * self.max_reuse_iterations)
-            if x is not None:
-                return x
-            self.stats["factorizations"] += 1
-        self.fact = j.factorize(diag, cell_order=self.cell_order)
-        return self.fact.solve(rhs)
+            self.fact = self._factorize(j, diag, "single")
+            if self.fact.precision == "double":  # the float32 LU failed its check: float64 from now on
+                self.precision = "double"
+            else:
+                x, _ = self._gmres(op, rhs, rtol, 2 * self.max_reuse_iterations)
+                if x is not None:
+                    return x
+                self.fact = self._factorize(j, diag, "double")
+        else:
+            self.fact = self._factorize(j, diag, "double")
+        t = time.perf_counter()
+        x = self.fact.solve(rhs)
+        self.stats["krylov_s"] += time.perf_counter() - t
+        return x
