@@ -187,8 +187,7 @@ def solve_flow(grid: CGrid, flow: FlowConditions, numerics: Numerics = Numerics(
         physical = check_physical(s.U, grid, flow, numerics.model, coefs)
         if not physical.ok:
             status, message = Status.UNPHYSICAL, f"unphysical flow: {physical.failure} (the residual: {message})"
-    stats = replace(stats, iterations=history[-1]["iteration"], wall_s=time.perf_counter() - t0,
-                    fallbacks=tuple(fallbacks))
+    stats = replace(stats, wall_s=time.perf_counter() - t0, fallbacks=tuple(fallbacks))
     return SolveResult(U=np.asarray(s.U), status=status, iterations=history[-1]["iteration"],
                        residual_drop=s.drop(out.level), history=history, message=message, coefficients=coefs,
                        physical=physical, stats=stats)

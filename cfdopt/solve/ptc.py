@@ -207,8 +207,8 @@ class Step:
 
 def init_state(lv: Level, U0, cfl: float) -> PTCState:
     """The state before the first iteration, from ``U0`` (or the free stream) at CFL ``cfl``."""
-    U = lv.free_stream() if U0 is None else np.asarray(U0, dtype=np.float64).reshape(lv.free_stream().shape)
-    U = lv.project(U)
+    U_inf = lv.free_stream()
+    U = lv.project(U_inf if U0 is None else np.asarray(U0, dtype=np.float64).reshape(U_inf.shape))
     R = lv.R(U)
     r = float(np.linalg.norm(R))
     return PTCState(U=U, R=R, r=r, cfl=cfl, iteration=0, best_U=U, best_drop=r / lv.r_ref, stalled=0,

@@ -66,7 +66,7 @@ class SolveStats:
             and retried at a smaller step or CFL.
         jacobian_s: wall time assembling Jacobians (s).
         factor_s: wall time in LU factorisations (s).
-        krylov_s: wall time in GMRES (s).
+        krylov_s: wall time in GMRES and LU solves (s).
         wall_s: wall time of the whole solve (s).
         fallbacks: the fallbacks taken, in order; empty when every planned start converged.
     """
@@ -93,19 +93,13 @@ class SolveStats:
         return out
 
     def __add__(self, other: SolveStats) -> SolveStats:
-        """The stats of two solves one after the other."""
+        """The stats of two solves one after the other: counts and times add, levels add per level, fallbacks
+        concatenate."""
         levels = dict(self.level_iterations)
         for k, v in other.level_iterations.items():
             levels[k] = levels.get(k, 0) + v
-        return SolveStats(
-            iterations=self.iterations + other.iterations, level_iterations=levels,
-            factorizations=self.factorizations + other.factorizations,
-            double_factorizations=self.double_factorizations + other.double_factorizations, lu_reuses=self.lu_reuses + other.lu_reuses,
-            failed_reuses=self.failed_reuses + other.failed_reuses,
-            krylov_iterations=self.krylov_iterations + other.krylov_iterations,
-            rejected_steps=self.rejected_steps + other.rejected_steps, jacobian_s=self.jacobian_s + other.jacobian_s,
-            factor_s=self.factor_s + other.factor_s, krylov_s=self.krylov_s + other.krylov_s,
-            wall_s=self.wall_s + other.wall_s, fallbacks=self.fallbacks + other.fallbacks)
+        summed = {f: getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__ if f != "level_iterations"}
+        return SolveStats(level_iterations=levels, **summed)
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,6 @@ from cfdopt.flow.layout import ENERGY, MEAN_FLOW, MX, MY, RHO
 from cfdopt.flow.state import FlowConditions
 from cfdopt.mesh.types import CGrid
 
-ROUNDOFF_WINDOW = 1e-8
-"""Residual drop below which :func:`roundoff_level` is checked: a solve whose residual is at or under it there has
-converged as far as float64 can tell, even if that is above the tolerance."""
-
-
 def roundoff_level(res, U, grid: CGrid, flow: FlowConditions, R=None) -> float:
     """``||R(U (1 + eps s)) - R(U)||``: how much the residual norm moves when every entry of ``U`` moves by one unit
     in the last place (``eps = 2^-52``, signs ``s = +-1`` from a fixed seed).

@@ -198,8 +198,8 @@ class NewtonLinearSolver:
                 x, _ = self._gmres(op, rhs, rtol, 2 * self.max_reuse_iterations)
                 if x is not None:
                     return x
-                self.fact = self._factorize(j, diag, "double")
-        else:
+                self.fact = None
+        if self.fact is None:
             self.fact = self._factorize(j, diag, "double")
         t = time.perf_counter()
         x = self.fact.solve(rhs)
