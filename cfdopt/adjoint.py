@@ -30,6 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from cfdopt.util.errors import SolveError
+from cfdopt.util.jitcache import cached_jit
 
 
 @dataclass(frozen=True)
@@ -54,23 +55,26 @@ class AdjointResult:
     wall_time_s: float
 
 
-def make_adjoint(residual: Callable, objective: Callable) -> Callable:
+def make_adjoint(residual: Callable, objective: Callable, name: str | None = None) -> Callable:
     """Build ``adjoint(U, nodes, flow, transpose_solve) -> AdjointResult``.
 
     Args:
         residual: ``residual(U, nodes, flow) -> array like U``.
         objective: ``objective(U, nodes, flow) -> scalar``.
+        name: identifies ``residual`` and ``objective`` together (e.g. their numerics and the objective's name):
+            the programs then persist between processes (:func:`cfdopt.util.jitcache.cached_jit`); None: plain
+            ``jax.jit``, traced once per process.
 
     The returned function takes ``transpose_solve(rhs_flat) -> psi_flat``,
     which solves ``(dR/dU)^T psi = rhs`` (e.g. ``lu.solve(rhs, trans="T")``
     with the primal's ``scipy.sparse.linalg.splu``).
     """
 
-    @jax.jit
     def objective_partials(U, nodes, flow):
         return jax.value_and_grad(objective, argnums=(0, 1, 2))(U, nodes, flow)
 
-    residual_vjp = linearized_residual(residual)[1]
+    objective_partials = _jit(objective_partials, name, "objective_partials")
+    residual_vjp = linearized_residual(residual, name)[1]
 
     def adjoint(U, nodes, flow, transpose_solve: Callable) -> AdjointResult:
         t0 = time.perf_counter()
@@ -97,24 +101,29 @@ def make_adjoint(residual: Callable, objective: Callable) -> Callable:
     return adjoint
 
 
+def _jit(fun: Callable, name: str | None, part: str) -> Callable:
+    """``jax.jit(fun)``, or with ``name`` (which identifies the residual and objective ``fun`` closes over) a
+    :func:`cfdopt.util.jitcache.cached_jit` whose traced program persists between processes."""
+    return jax.jit(fun) if name is None else cached_jit(fun, f"{name}/{part}")
+
+
 @functools.lru_cache(maxsize=16)
-def linearized_residual(residual: Callable) -> tuple[Callable, Callable]:
-    """Jitted ``(jvp, vjp)`` of one residual, shared by every objective and check (each compiled once).
+def linearized_residual(residual: Callable, name: str | None = None) -> tuple[Callable, Callable]:
+    """Jitted ``(jvp, vjp)`` of one residual, shared by every objective and check (each compiled once; with
+    ``name``, naming the residual, traced once across processes: :func:`cfdopt.util.jitcache.cached_jit`).
 
     ``jvp(U, nodes, flow, dU, dnodes, dflow) -> dR`` and
     ``vjp(U, nodes, flow, psi) -> (psi^T dR/dU, psi^T dR/dX, psi^T dR/df)``.
     """
 
-    @jax.jit
     def jvp(U, nodes, flow, dU, dnodes, dflow):
         return jax.jvp(residual, (U, nodes, flow), (dU, dnodes, dflow))[1]
 
-    @jax.jit
     def vjp(U, nodes, flow, psi):
         _, pullback = jax.vjp(residual, U, nodes, flow)
         return pullback(psi)
 
-    return jvp, vjp
+    return _jit(jvp, name, "residual_jvp"), _jit(vjp, name, "residual_vjp")
 
 
 def make_tangent(residual: Callable, objective: Callable) -> Callable:

@@ -32,8 +32,7 @@ from cfdopt.adjoint import AdjointResult, make_adjoint, pull_back
 from cfdopt.geometry.design import DesignSpace, design_space
 from cfdopt.util.errors import ConfigError, SolveError
 from cfdopt.flow.forces import force_coefficients
-from cfdopt.flow.model import EULER_MODEL, FlowModel
-from cfdopt.flow.residual import make_residual
+from cfdopt.flow.residual import Numerics, make_residual
 from cfdopt.flow.state import FlowConditions
 from cfdopt.geometry import close_trailing_edge, is_closed, load_airfoil
 from cfdopt.mesh import CGrid, cgrid_from_config, check_deformation, deform
@@ -95,12 +94,14 @@ class Gradient:
 
 
 @functools.lru_cache(maxsize=32)
-def adjoint_for(residual: Callable, name: str, model: FlowModel = EULER_MODEL) -> Callable:
-    """The adjoint of objective ``name`` for one residual, built (and compiled) once per process."""
+def adjoint_for(numerics: Numerics, name: str) -> Callable:
+    """The adjoint of objective ``name`` for the residual of ``numerics``, built once per process and traced once
+    across processes (:func:`cfdopt.util.jitcache.cached_jit`)."""
     if name not in OBJECTIVES:
         raise ValueError(f"unknown objective {name!r}; valid: {', '.join(OBJECTIVES)}")
-    fn = OBJECTIVES[name]
-    return make_adjoint(residual, lambda U, grid, flow: fn(force_coefficients(U, grid, flow, model)))
+    fn, model = OBJECTIVES[name], numerics.model
+    return make_adjoint(make_residual(numerics), lambda U, grid, flow: fn(force_coefficients(U, grid, flow, model)),
+                        name=f"adjoint/{numerics!r}/{name}")
 
 
 @functools.lru_cache(maxsize=4)
@@ -178,10 +179,12 @@ class AeroProblem:
         self.mach = float(cfg.flow.mach)
         self.gamma = float(cfg.flow.gamma)
         self.residual = make_residual(self.numerics)
+        # traced once per problem: eagerly, the first deformation dispatches ~1 s of small ops (quickstart)
+        self._grid_of = jax.jit(lambda d: deform(self.grid0, self.space.wall(d)))
 
     def geometry(self, d):
         """``(grid, flow)`` of design ``d``: pure JAX, differentiable in ``d``."""
-        grid = deform(self.grid0, self.space.wall(d))
+        grid = self._grid_of(d)
         flow = FlowConditions(mach=self.mach, alpha=self.space.alpha(d), gamma=self.gamma)
         return grid, flow
 
@@ -222,8 +225,7 @@ class AeroProblem:
         d = jnp.asarray(ev.design)
         flow_d = lambda dd: self.geometry(dd)  # noqa: E731
         for name in names:
-            res = adjoint_for(self.residual, name, self.numerics.model)(U, ev.grid, ev.flow,
-                                                                        lambda b: fact.solve(b, trans="T"))
+            res = adjoint_for(self.numerics, name)(U, ev.grid, ev.flow, lambda b: fact.solve(b, trans="T"))
             g = pull_back(flow_d, d, (res.grad_nodes, res.grad_flow))
             out[name] = Gradient(
                 name=name,
