@@ -223,10 +223,9 @@ class AeroProblem:
         _, fact = final_jacobian(U, ev.grid, ev.flow, self.numerics)
         out = {}
         d = jnp.asarray(ev.design)
-        flow_d = lambda dd: self.geometry(dd)  # noqa: E731
         for name in names:
             res = adjoint_for(self.numerics, name)(U, ev.grid, ev.flow, lambda b: fact.solve(b, trans="T"))
-            g = pull_back(flow_d, d, (res.grad_nodes, res.grad_flow))
+            g = pull_back(self.geometry, d, (res.grad_nodes, res.grad_flow))
             out[name] = Gradient(
                 name=name,
                 value=res.value,
